@@ -5,6 +5,7 @@ package connectors
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/steward-dev/steward/approvals"
@@ -37,15 +38,64 @@ type Grant struct {
 
 // Change is one step of a plan, with the statement or call that carries it out.
 type Change struct {
-	Op        string `json:"op"` // grant | revoke | create_role
+	Op        string `json:"op"` // grant | revoke | create_role | grant_role
 	Grant     Grant  `json:"grant"`
 	Statement string `json:"statement"`
+	// Role is the platform principal the change is made on (e.g. the managed
+	// PostgreSQL role), Privileges the platform privileges it adds or removes.
+	Role       string   `json:"role,omitempty"`
+	Privileges []string `json:"privileges,omitempty"`
 }
+
+// Ops a Change can carry.
+const (
+	OpCreateRole = "create_role" // create the principal Steward grants through
+	OpGrantRole  = "grant_role"  // give that principal to the user's login
+	OpGrant      = "grant"
+	OpRevoke     = "revoke"
+)
 
 // Plan is the difference between desired and current grants.
 type Plan struct {
 	Connector string   `json:"connector"`
 	Changes   []Change `json:"changes"`
+	// Skipped are desired grants the connector cannot carry out, with why
+	// (user without a login role, table that does not exist, ...).
+	Skipped []Skipped `json:"skipped,omitempty"`
+}
+
+// Skipped is a desired grant a plan leaves out, and the reason.
+type Skipped struct {
+	Grant  Grant  `json:"grant"`
+	Reason string `json:"reason"`
+}
+
+// ApplyError says which changes of a plan failed; the others were applied.
+type ApplyError struct {
+	Connector string
+	Failed    []FailedChange
+	Total     int
+}
+
+// FailedChange is one change that did not go through, and why.
+type FailedChange struct {
+	Change Change
+	Err    error
+}
+
+func (e *ApplyError) Error() string {
+	if len(e.Failed) == 0 {
+		return fmt.Sprintf("%s: applying plan failed", e.Connector)
+	}
+	return fmt.Sprintf("%s: %d of %d changes failed; first: %s: %v", e.Connector, len(e.Failed), e.Total, e.Failed[0].Change.Statement, e.Failed[0].Err)
+}
+
+// Unwrap gives the first failure's cause, so callers can test for it.
+func (e *ApplyError) Unwrap() error {
+	if len(e.Failed) == 0 {
+		return nil
+	}
+	return e.Failed[0].Err
 }
 
 // Discovery is what a platform reports about its data and its use.

@@ -30,7 +30,8 @@ type Draft struct {
 type Decomposition struct {
 	Effect     string   `json:"effect"`
 	Subjects   []string `json:"subjects"`
-	Action     string   `json:"action"`
+	Action     string   `json:"action"`         // read | write (mask drafts read)
+	Verb       string   `json:"verb,omitempty"` // the action as written: "modify", "read access"
 	Objects    []string `json:"objects"`
 	Conditions []string `json:"conditions"`
 	Purpose    string   `json:"purpose"`

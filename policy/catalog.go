@@ -8,6 +8,11 @@ type Catalog struct {
 	Users      []User               `json:"users,omitempty" yaml:"users,omitempty"`
 	Tags       map[string]Tag       `json:"tags,omitempty" yaml:"tags,omitempty"`
 	Assets     []Asset              `json:"assets,omitempty" yaml:"assets,omitempty"`
+
+	// idx holds the lookup maps and bitmap indexes built once at load. A
+	// Catalog built as a struct literal has none; lookups then scan, and
+	// NewCatalog builds them. Treat a loaded Catalog as read-only.
+	idx *catalogIndex
 }
 
 // Attribute is one key of user metadata and its known values.

@@ -5,9 +5,15 @@ import (
 	"fmt"
 
 	"github.com/steward-dev/steward/approvals"
+	"github.com/steward-dev/steward/store/sqlite"
 )
 
-// TEMPORARY stub: the store/sqlite owner replaces the body.
+// openSQLite opens the embedded store, creating the file and applying the
+// schema migrations on first use.
 func openSQLite(ctx context.Context, path string) (approvals.Store, error) {
-	return nil, fmt.Errorf("sqlite store: not implemented yet")
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("STEWARD_STORE: %w", err) // err names the path
+	}
+	return s, nil
 }

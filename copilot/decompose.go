@@ -1,0 +1,672 @@
+package copilot
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/steward-dev/steward/policy"
+)
+
+// RefusalError is a sentence the copilot will not turn into a policy, with
+// the reason in words a person can act on.
+type RefusalError struct{ Reason string }
+
+func (e *RefusalError) Error() string { return e.Reason }
+
+func refuse(format string, args ...any) error {
+	return &RefusalError{Reason: fmt.Sprintf(format, args...)}
+}
+
+// Verbs the copilot understands, by the action they need. Write includes
+// read, so an unclear verb is never guessed as write: it is refused.
+var readVerbs = []string{
+	"read", "view", "see", "access", "query", "select", "browse", "inspect", "review",
+	"use", "analyze", "analyse", "consult", "download", "export", "retrieve", "search",
+	"open", "audit", "examine", "look at", "look up", "check", "study", "pull", "extract",
+	"report on", "monitor", "read from", "select from", "query from",
+}
+
+var writeVerbs = []string{
+	"write", "update", "modify", "edit", "change", "delete", "insert", "create", "alter",
+	"amend", "append", "remove", "correct", "upload", "load", "manage", "maintain",
+	"approve", "overwrite", "publish", "submit", "adjust", "administer", "write to",
+	"insert into", "delete from", "add to", "load into", "upload to", "append to", "purge",
+}
+
+// accessKinds are the words in front of "access" ("read access", "write access").
+var accessKinds = map[string]policy.Action{
+	"read": policy.Read, "read-only": policy.Read, "read only": policy.Read, "view": policy.Read,
+	"viewing": policy.Read, "viewer": policy.Read, "reader": policy.Read, "query": policy.Read,
+	"select": policy.Read, "reporting": policy.Read, "analyst": policy.Read,
+	"write": policy.Write, "edit": policy.Write, "editing": policy.Write, "editor": policy.Write,
+	"update": policy.Write, "modify": policy.Write, "full": policy.Write, "admin": policy.Write,
+	"read-write": policy.Write, "read/write": policy.Write, "read and write": policy.Write,
+	"read-and-write": policy.Write, "writer": policy.Write, "change": policy.Write,
+}
+
+var maskVerbs = []string{
+	"mask", "hash", "redact", "obfuscate", "hide", "tokenize", "tokenise", "anonymize",
+	"anonymise", "pseudonymize", "pseudonymise", "scramble", "blur", "encrypt", "truncate",
+	"partially mask", "always mask", "fully mask", "blank out", "black out", "censor",
+}
+
+var maskParticiples = []string{
+	"masked", "hashed", "redacted", "obfuscated", "hidden", "tokenized", "tokenised",
+	"anonymized", "anonymised", "pseudonymized", "pseudonymised", "scrambled", "blurred",
+	"encrypted", "truncated", "censored", "blanked out", "blacked out",
+}
+
+var allowModals = []string{
+	"can", "could", "may", "might", "should", "shall", "will", "are allowed to", "is allowed to",
+	"are permitted to", "is permitted to", "are authorized to", "is authorized to",
+	"are authorised to", "is authorised to", "are able to", "is able to", "should be able to",
+	"must be able to", "will be able to", "can be allowed to", "get to", "need to", "needs to",
+	"have", "has", "need", "needs", "require", "requires", "are entitled to", "is entitled to",
+	"are granted", "is granted", "get", "gets", "should have", "must have", "can have",
+	"may have", "should get", "can get", "may get", "must", "are to", "is to", "are always allowed to",
+	"can always", "may always", "should always", "are free to", "is free to",
+}
+
+var denyModals = []string{
+	"cannot", "can not", "can't", "cant", "can never", "may not", "may never", "must not", "mustn't",
+	"must never", "should not", "shouldn't", "should never", "shall not", "shall never",
+	"will not", "won't", "will never", "are not allowed to", "is not allowed to",
+	"aren't allowed to", "isn't allowed to", "are never allowed to", "is never allowed to",
+	"are not permitted to", "is not permitted to", "are forbidden to", "is forbidden to",
+	"are forbidden from", "is forbidden from", "are prohibited from", "is prohibited from",
+	"are barred from", "is barred from", "are not authorized to", "is not authorized to",
+	"are not authorised to", "is not authorised to", "never", "do not", "does not", "don't",
+	"doesn't", "are not to", "is not to", "should not be able to", "must not be able to",
+	"may not ever", "are blocked from", "is blocked from", "are not able to", "is not able to",
+	"can no longer", "may no longer", "must no longer", "are no longer allowed to",
+}
+
+// gerund turns a base verb into its -ing form for "from reading", "from modifying".
+func gerund(v string) string {
+	head, tail, _ := strings.Cut(v, " ")
+	var g string
+	switch {
+	case head == "see":
+		g = "seeing"
+	case strings.HasSuffix(head, "ie"):
+		g = head[:len(head)-2] + "ying"
+	case strings.HasSuffix(head, "e") && !strings.HasSuffix(head, "ee"):
+		g = head[:len(head)-1] + "ing"
+	default:
+		g = head + "ing"
+	}
+	if tail != "" {
+		g += " " + tail
+	}
+	return g
+}
+
+// alternation builds a regexp alternation, longest first so "cannot" wins over "can".
+func alternation(words []string) string {
+	w := append([]string(nil), words...)
+	sort.SliceStable(w, func(i, j int) bool { return len(w[i]) > len(w[j]) })
+	for i := range w {
+		w[i] = strings.ReplaceAll(regexp.QuoteMeta(w[i]), " ", `\s+`)
+	}
+	return "(?:" + strings.Join(w, "|") + ")"
+}
+
+func verbAlternation() string {
+	return alternation(append(append([]string(nil), readVerbs...), writeVerbs...))
+}
+
+func gerundAlternation() string {
+	var g []string
+	for _, v := range append(append([]string(nil), readVerbs...), writeVerbs...) {
+		g = append(g, gerund(v))
+	}
+	return alternation(g)
+}
+
+func accessKindAlternation() string {
+	var k []string
+	for w := range accessKinds {
+		k = append(k, w)
+	}
+	sort.Strings(k)
+	return alternation(k)
+}
+
+const adverbs = `(?:(?:only|also|always|still|freely|directly|fully|now|then|just|ever|both|either|be\s+able\s+to|be\s+allowed\s+to|be\s+permitted\s+to)\s+)*`
+
+var (
+	verbs   = verbAlternation()
+	gerunds = gerundAlternation()
+	kinds   = accessKindAlternation()
+
+	// action: "read", "read and update", "have read access to", "access to".
+	actionRe = `(?P<verb>` + verbs + `(?:\s*(?:,|and|or|&|/|and/or)\s*` + verbs + `)*` + `|(?:(?:have|has|get|be\s+given|be\s+granted|receive|obtain|hold|retain)\s+)?(?:(?:` + kinds + `)\s+)?access(?:\s+(?:to|on|for|into|over))?|(?:have|has|get)\s+(?:` + kinds + `)\s+(?:rights|permissions?|privileges?)\s+(?:to|on|for|over))`
+
+	reModal = regexp.MustCompile(`(?i)^(?P<subj>.+?)\s+(?P<modal>` + alternation(append(append([]string(nil), denyModals...), allowModals...)) + `)\s+` + adverbs + actionRe + `\s+(?P<obj>.+)$`)
+
+	reGiveTo = regexp.MustCompile(`(?i)^(?:give|grant|provide|assign|issue)\s+(?:(?P<kind>` + kinds + `)\s+)?access\s+(?:to|on|for|over)\s+(?P<obj>.+?)\s+to\s+(?P<subj>.+)$`)
+	reGive   = regexp.MustCompile(`(?i)^(?:give|grant|provide|assign|issue|offer)\s+(?P<subj>.+?)\s+(?:(?P<kind>` + kinds + `)\s+)?(?:access|rights|permissions?|privileges?)\s+(?:to|on|for|over|into)\s+(?P<obj>.+)$`)
+	reAllow  = regexp.MustCompile(`(?i)^(?:allow|permit|enable|authori[sz]e|let|entitle)\s+(?P<subj>.+?)\s+(?:to\s+)?` + adverbs + actionRe + `\s+(?P<obj>.+)$`)
+	reDenyTo = regexp.MustCompile(`(?i)^(?:deny|block|forbid|prevent|prohibit|bar|stop|disallow|restrict)\s+(?P<subj>.+?)\s+(?:from\s+(?P<ger>` + gerunds + `(?:\s*(?:,|and|or)\s*` + gerunds + `)*)|(?:(?P<kind>` + kinds + `)\s+)?access\s+(?:to|on|for|into))\s+(?P<obj>.+)$`)
+	reMask   = regexp.MustCompile(`(?i)^(?:always\s+)?(?P<verb>` + alternation(maskVerbs) + `)\s+(?P<obj>.+?)(?:\s+(?:for|from|to|when\s+shown\s+to|when\s+viewed\s+by|when\s+read\s+by)\s+(?P<subj>.+))?$`)
+	reMasked = regexp.MustCompile(`(?i)^(?P<obj>.+?)\s+(?:must|should|shall|will|are\s+to|is\s+to|has\s+to|have\s+to)?\s*(?:always\s+)?(?:be|are|is|get|gets)\s+(?:always\s+)?(?P<verb>` + alternation(maskParticiples) + `)(?:\s+(?:for|from|to|when\s+shown\s+to|when\s+viewed\s+by)\s+(?P<subj>.+))?$`)
+
+	reFronted = regexp.MustCompile(`(?i)^(?P<marker>once|after|when|whenever|if|provided(?:\s+that)?|as\s+long\s+as|so\s+long\s+as|while|only\s+if|only\s+after|only\s+when|only\s+once|upon|unless|until|during|with)\s+(?P<cond>[^,]+),\s*(?P<rest>.+)$`)
+	// a trailing condition after the objects.
+	reTrailing = regexp.MustCompile(`(?i)(?:\s*,\s*|\s+)(?P<marker>after|once|if|provided(?:\s+that)?|as\s+long\s+as|so\s+long\s+as|while|when|whenever|only\s+if|only\s+after|only\s+when|only\s+once|upon|unless|until|but\s+only\s+if|but\s+only\s+after|but\s+only\s+when)\s+(?P<cond>.+)$`)
+	reExcept   = regexp.MustCompile(`(?i)(?:\s*,\s*|\s+)(?:but\s+)?(?:except(?:\s+for)?|excluding|excepting|but\s+not|other\s+than|apart\s+from|aside\s+from|besides|save\s+for|with\s+the\s+exception\s+of|not\s+including)\s+(?P<cond>[^,]+?)\s*(?:,|$)`)
+	reRelative = regexp.MustCompile(`(?i)\s*,?\s+(?:who|that|which|whom)\s+(?P<cond>.+?)\s*,?$`)
+	reWith     = regexp.MustCompile(`(?i)\s+(?:with|having|holding)\s+(?P<cond>.+)$`)
+	rePlace    = regexp.MustCompile(`(?i)\s+(?P<cond>(?:(?:based|located|working|living|sitting|stationed|residing|employed)\s+)?(?:in|from|within|outside(?:\s+of)?|not\s+in|not\s+from|on|at)\s+.+)$`)
+	rePurpose  = regexp.MustCompile(`(?i)(?:\s*,\s*|\s+)(?P<marker>in\s+order\s+to|so\s+that|so\s+they\s+can|so\s+as\s+to|for\s+the\s+purposes?\s+of|for\s+purposes\s+of|because|since|as\s+part\s+of|to|for)\s+(?P<purpose>.+)$`)
+	reListSep  = regexp.MustCompile(`(?i)\s*,\s*(?:and\s+|or\s+|as\s+well\s+as\s+|plus\s+)?|\s+(?:and/or|and|or|&|as\s+well\s+as|plus|along\s+with|together\s+with)\s+`)
+
+	reDuration    = regexp.MustCompile(`(?i)(?:\s*,\s*|\s+|^)(?:for|during|over)\s+(?:the\s+next\s+|a\s+period\s+of\s+|up\s+to\s+|a\s+maximum\s+of\s+|at\s+most\s+)?(?P<n>\d{1,4}|a\s+couple\s+of|couple\s+of|an|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|twenty|thirty|forty-five|forty|fifty|sixty|ninety)\s+(?P<unit>(?:business|working|calendar)\s+days?|minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|fortnights?|months?|quarters?|years?)\b`)
+	reDurationAdj = regexp.MustCompile(`(?i)(?:\s*,\s*|\s+|^)(?:for\s+)?(?P<n>\d{1,4})[- ](?P<unit>minute|hour|day|week|month|year)\b`)
+	reUntil       = regexp.MustCompile(`(?i)(?:\s*,\s*|\s+)(?:until|till|through|thru|up\s+until|expiring|expires?)\s+(?P<until>.+)$`)
+	reTemporary   = regexp.MustCompile(`(?i)\b(?:temporar(?:y|ily)|for\s+a\s+while|for\s+now|for\s+the\s+time\s+being|short[- ]term|time[- ]limited|time[- ]boxed)\b`)
+
+	reQuestion    = regexp.MustCompile(`(?i)^(?:can|could|would|will|how|what|why|where|who|whom|which|is|are|do|does|did|am|has|have|should)\b.*\?$|\?\s*$|^(?:can|could|would)\s+(?:you|someone|somebody|anyone|anybody|i|we)\b|^(?:please\s+)?(?:help|reset|unlock|fix|tell\s+me|show\s+me|explain|list|how)\b`)
+	reInjection   = regexp.MustCompile(`(?i)\b(?:ignore|disregard|forget|override|bypass|skip)\b.{0,40}?\b(?:rules?|instructions?|polic(?:y|ies)|guardrails?|restrictions?|previous|above|prompt|system|safety|validation|checks?)\b|\b(?:system\s+prompt|you\s+are\s+now|act\s+as|pretend\s+(?:to\s+be|you)|jailbreak|developer\s+mode|new\s+instructions|from\s+now\s+on)\b|<\s*script|\{\{|\bdrop\s+table\b|;\s*--|\bsudo\b|\brm\s+-rf\b`)
+	reCatalogEdit = regexp.MustCompile(`(?i)^(?:please\s+)?(?:add|create|remove|delete|change|modify|update|edit|rename|register|make|set|assign|tag|untag|label|promote|demote|enroll|move|put|transfer|appoint)\b.{0,80}\b(?:users?|members?|membership|catalog(?:ue)?|tags?|attributes?|groups?|admins?|administrators?|owners?|roles?|metadata|job\s+titles?|departments?|accounts?|classification)\b|\b(?:change|modify|edit|update|alter|rewrite|delete|replace|wipe|reset)\s+(?:the\s+|your\s+)?(?:catalog(?:ue)?|instructions|rules|system|configuration|config|prompt)\b|\bmake\s+(?:me|myself|him|her|them)\s+(?:an?\s+)?(?:admin|administrator|owner|approver|member)\b`)
+)
+
+// decomposition is Decompose's answer plus what later stages need.
+type decomposition struct {
+	Decomposition
+	subjectText string        // subject phrase before list splitting
+	objectText  string        // object phrase before list splitting
+	duration    time.Duration // 0 when standing
+}
+
+// Decompose breaks a sentence into effect, subjects, action, objects,
+// conditions, purpose and duration phrases, without a catalog. Conditions
+// that exclude people are written "not <phrase>" ("except contractors" ->
+// "not contractors"); "outside X" stays as written. A sentence that is not a
+// policy comes back as a *RefusalError.
+func Decompose(sentence string) (Decomposition, error) {
+	d, err := decompose(sentence)
+	return d.Decomposition, err
+}
+
+func decompose(sentence string) (decomposition, error) {
+	var d decomposition
+	s := squeeze(sentence)
+	if s == "" {
+		return d, refuse("the sentence is empty; describe a policy such as \"Fraud analysts can read card transactions\"")
+	}
+	if n := len([]rune(s)); n > maxSentenceRunes {
+		return d, refuse("the sentence is %d characters long; a policy sentence must be under %d characters: split it into one sentence per policy", n, maxSentenceRunes)
+	}
+	if m := reInjection.FindString(s); m != "" {
+		return d, refuse("the sentence tries to change the copilot's instructions (%q); describe only who may do what to which data", squeeze(m))
+	}
+	if reCatalogEdit.MatchString(s) {
+		return d, refuse("the sentence asks to change the catalog (users, groups, tags or attributes); the copilot only drafts access policies: change the catalog through its source")
+	}
+	if reQuestion.MatchString(s) {
+		return d, refuse("this reads as a question or a request for help, not a policy; write a statement such as \"Fraud analysts can read card transactions\"")
+	}
+	s = strings.TrimRight(s, ".!;: ")
+	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(s, "Please "), "please "))
+
+	// Duration first: "for 7 days" must not be read as a purpose or a subject.
+	if loc := reDuration.FindStringSubmatchIndex(s); loc != nil {
+		n, unit := submatch(reDuration, s, loc, "n"), submatch(reDuration, s, loc, "unit")
+		d.Duration = squeeze(n + " " + unit)
+		dur, err := ParseDuration(d.Duration)
+		if err != nil {
+			return d, err
+		}
+		d.duration = dur
+		s = squeeze(s[:loc[0]] + " " + s[loc[1]:])
+	} else if loc := reDurationAdj.FindStringSubmatchIndex(s); loc != nil {
+		n, unit := submatch(reDurationAdj, s, loc, "n"), submatch(reDurationAdj, s, loc, "unit")
+		d.Duration = n + " " + unit + "s"
+		dur, err := ParseDuration(d.Duration)
+		if err != nil {
+			return d, err
+		}
+		d.duration = dur
+		s = squeeze(s[:loc[0]] + " " + s[loc[1]:])
+	}
+	if d.Duration == "" {
+		if m := reUntil.FindStringSubmatch(s); m != nil {
+			return d, refuse("the access ends %q, which the copilot cannot turn into a length of time; say how long instead, e.g. \"for 30 days\"", squeeze(m[0]))
+		}
+		if m := reTemporary.FindString(s); m != "" {
+			return d, refuse("the sentence says the access is %q but not for how long; add a duration such as \"for 7 days\" so it is not granted for good", m)
+		}
+	}
+
+	var conds []string
+	if m := reFronted.FindStringSubmatch(s); m != nil {
+		marker := strings.ToLower(squeeze(m[reFronted.SubexpIndex("marker")]))
+		if marker == "until" {
+			return d, refuse("the access ends %q, which the copilot cannot turn into a length of time; say how long instead, e.g. \"for 30 days\"", m[reFronted.SubexpIndex("cond")])
+		}
+		conds = append(conds, conditionText(marker, m[reFronted.SubexpIndex("cond")]))
+		s = m[reFronted.SubexpIndex("rest")]
+	}
+
+	effect, verb, subj, obj, err := mainClause(s)
+	if err != nil {
+		return d, err
+	}
+	d.Effect, d.Verb = string(effect), verb
+	if effect == policy.Mask {
+		d.Action = string(policy.Read)
+	} else {
+		act, err := ActionOf(verb)
+		if err != nil {
+			return d, err
+		}
+		d.Action = string(act)
+	}
+
+	// Trailing parts of the object phrase: conditions, exceptions, purpose.
+	obj, oc, purpose, err := splitObjectTail(obj, effect == policy.Mask)
+	if err != nil {
+		return d, err
+	}
+	conds = append(conds, oc...)
+	d.Purpose = purpose
+
+	subj, sc := splitSubjectTail(subj)
+	conds = append(conds, sc...)
+
+	// "No one (except X) may read Y" is a prohibition for everyone (but X).
+	if rest, ok := cutNobody(subj); ok {
+		switch d.Effect {
+		case string(policy.Allow):
+			d.Effect = string(policy.Deny)
+		case string(policy.Deny):
+			return d, refuse("the sentence says no one may not %s; state who may instead", verb)
+		}
+		subj = rest
+	}
+	subj = stripLeading(subj, "only", "just")
+	subj = strings.TrimSpace(subj)
+	obj = strings.TrimSpace(obj)
+	if subj == "" {
+		return d, refuse("the sentence does not say who the policy is for; name the people, e.g. \"Fraud analysts can read card transactions\"")
+	}
+	if obj == "" {
+		return d, refuse("the sentence does not say which data the policy covers; name tables or kinds of data")
+	}
+	d.subjectText, d.objectText = subj, obj
+	d.Subjects = splitList(subj)
+	d.Objects = splitList(obj)
+	d.Conditions = conds
+	if d.Conditions == nil {
+		d.Conditions = []string{}
+	}
+	return d, nil
+}
+
+func submatch(re *regexp.Regexp, s string, loc []int, name string) string {
+	i := re.SubexpIndex(name)
+	if i < 0 || loc[2*i] < 0 {
+		return ""
+	}
+	return s[loc[2*i]:loc[2*i+1]]
+}
+
+func named(re *regexp.Regexp, m []string, name string) string {
+	i := re.SubexpIndex(name)
+	if i < 0 || i >= len(m) {
+		return ""
+	}
+	return m[i]
+}
+
+// mainClause finds who, what verb and which data in the sentence.
+func mainClause(s string) (effect policy.Effect, verb, subj, obj string, err error) {
+	if m := reMask.FindStringSubmatch(s); m != nil {
+		subj = named(reMask, m, "subj")
+		if subj == "" {
+			subj = "everyone"
+		}
+		return policy.Mask, strings.ToLower(named(reMask, m, "verb")), subj, named(reMask, m, "obj"), nil
+	}
+	if m := reMasked.FindStringSubmatch(s); m != nil {
+		subj = named(reMasked, m, "subj")
+		if subj == "" {
+			subj = "everyone"
+		}
+		return policy.Mask, strings.ToLower(named(reMasked, m, "verb")), subj, named(reMasked, m, "obj"), nil
+	}
+	if m := reGiveTo.FindStringSubmatch(s); m != nil {
+		// The subject comes last here, so a purpose follows it, not the objects.
+		subj, obj := named(reGiveTo, m, "subj"), named(reGiveTo, m, "obj")
+		if loc := rePurpose.FindStringIndex(subj); loc != nil && loc[0] > 0 {
+			obj += subj[loc[0]:]
+			subj = subj[:loc[0]]
+		}
+		return policy.Allow, kindVerb(named(reGiveTo, m, "kind")), subj, obj, nil
+	}
+	if m := reGive.FindStringSubmatch(s); m != nil {
+		return policy.Allow, kindVerb(named(reGive, m, "kind")), named(reGive, m, "subj"), named(reGive, m, "obj"), nil
+	}
+	if m := reAllow.FindStringSubmatch(s); m != nil {
+		return policy.Allow, squeeze(strings.ToLower(named(reAllow, m, "verb"))), named(reAllow, m, "subj"), named(reAllow, m, "obj"), nil
+	}
+	if m := reDenyTo.FindStringSubmatch(s); m != nil {
+		v := named(reDenyTo, m, "ger")
+		if v == "" {
+			v = kindVerb(named(reDenyTo, m, "kind"))
+		}
+		return policy.Deny, squeeze(strings.ToLower(v)), named(reDenyTo, m, "subj"), named(reDenyTo, m, "obj"), nil
+	}
+	if m := reModal.FindStringSubmatch(s); m != nil {
+		modal := strings.ToLower(squeeze(named(reModal, m, "modal")))
+		effect = policy.Allow
+		for _, dm := range denyModals {
+			if modal == dm {
+				effect = policy.Deny
+				break
+			}
+		}
+		return effect, squeeze(strings.ToLower(named(reModal, m, "verb"))), named(reModal, m, "subj"), named(reModal, m, "obj"), nil
+	}
+	return "", "", "", "", refuse("no policy found in the sentence: write who may (or may not) do what to which data, e.g. \"Fraud analysts can read card transactions\" or \"Mask email addresses for contractors\"")
+}
+
+func kindVerb(kind string) string {
+	kind = squeeze(strings.ToLower(kind))
+	if kind == "" {
+		return "access"
+	}
+	return kind + " access"
+}
+
+// ActionOf maps the verb phrase of a sentence ("modify", "read and update",
+// "read access", "from deleting") to read or write. Write includes read, so
+// any write verb makes the action write; an unknown verb is an error.
+func ActionOf(verb string) (policy.Action, error) {
+	v := squeeze(strings.ToLower(verb))
+	v = strings.TrimPrefix(v, "from ")
+	for _, prefix := range []string{"have ", "has ", "get ", "be given ", "be granted ", "receive ", "obtain ", "hold ", "retain "} {
+		v = strings.TrimPrefix(v, prefix)
+	}
+	for _, suffix := range []string{" rights to", " rights on", " rights for", " rights over", " permissions to", " permission to", " permissions on", " privileges on", " privileges to", " privileges over", " access to", " access on", " access for", " access into", " access over", " access"} {
+		if strings.HasSuffix(v, suffix) {
+			kind := strings.TrimSuffix(v, suffix)
+			if a, ok := accessKinds[kind]; ok {
+				return a, nil
+			}
+			if kind == "" {
+				return policy.Read, nil
+			}
+			return "", refuse("the copilot does not know what %q access allows; say read or write access", kind)
+		}
+	}
+	if v == "access" || strings.HasPrefix(v, "access ") {
+		return policy.Read, nil
+	}
+	action := policy.Action("")
+	for _, w := range reListSep.Split(v, -1) {
+		w = strings.TrimSpace(strings.Trim(w, "/&,"))
+		if w == "" {
+			continue
+		}
+		a, ok := verbAction(w)
+		if !ok {
+			return "", refuse("the copilot does not know whether %q means read or write access; use a verb such as read, view, update or delete", w)
+		}
+		if a == policy.Write || action == "" {
+			action = a
+		}
+	}
+	if action == "" {
+		return "", refuse("the sentence has no action; say what people may do, e.g. read or update")
+	}
+	return action, nil
+}
+
+func verbAction(w string) (policy.Action, bool) {
+	for _, v := range writeVerbs {
+		if w == v || w == gerund(v) {
+			return policy.Write, true
+		}
+	}
+	for _, v := range readVerbs {
+		if w == v || w == gerund(v) {
+			return policy.Read, true
+		}
+	}
+	return "", false
+}
+
+// splitObjectTail removes trailing conditions, exceptions and the purpose
+// from the object phrase.
+func splitObjectTail(obj string, mask bool) (string, []string, string, error) {
+	var conds []string
+	if loc := reTrailing.FindStringSubmatchIndex(obj); loc != nil {
+		marker := strings.ToLower(squeeze(submatch(reTrailing, obj, loc, "marker")))
+		cond := submatch(reTrailing, obj, loc, "cond")
+		if marker == "until" {
+			return "", nil, "", refuse("the access ends \"until %s\", which the copilot cannot turn into a length of time; say how long instead, e.g. \"for 30 days\"", cond)
+		}
+		obj = obj[:loc[0]]
+		cond, ex := splitExceptions(cond)
+		conds = append(conds, conditionText(marker, cond))
+		conds = append(conds, ex...)
+	}
+	obj, ex := splitExceptions(obj)
+	conds = append(conds, ex...)
+	purpose := ""
+	if !mask {
+		if loc := rePurpose.FindStringSubmatchIndex(obj); loc != nil {
+			before := strings.ToLower(obj[:loc[0]])
+			if !endsWithAny(before, "related", "belonging", "relating", "pertaining", "due", "up", "according", "close", "next", "subject", "access", "limited", "restricted", "specific", "available") {
+				purpose = squeeze(submatch(rePurpose, obj, loc, "purpose"))
+				if marker := strings.ToLower(squeeze(submatch(rePurpose, obj, loc, "marker"))); marker == "to" || marker == "in order to" || marker == "so as to" {
+					purpose = "to " + purpose
+				}
+				obj = obj[:loc[0]]
+			}
+		}
+	}
+	return squeeze(obj), conds, purpose, nil
+}
+
+// splitExceptions pulls "except X", "but not X" out of text as "not X" conditions.
+func splitExceptions(text string) (string, []string) {
+	var conds []string
+	for i := 0; i < 4; i++ {
+		loc := reExcept.FindStringSubmatchIndex(text)
+		if loc == nil {
+			break
+		}
+		c := squeeze(submatch(reExcept, text, loc, "cond"))
+		for _, part := range splitList(c) {
+			conds = append(conds, "not "+stripLeading(part, "the", "any", "all"))
+		}
+		text = squeeze(text[:loc[0]] + " " + text[loc[1]:])
+	}
+	return text, conds
+}
+
+// splitSubjectTail separates conditions written after the subject
+// ("Fraud analysts who completed PCI training", "Employees in Mexico").
+func splitSubjectTail(subj string) (string, []string) {
+	subj, conds := splitExceptions(subj)
+	if loc := reTrailing.FindStringSubmatchIndex(subj); loc != nil {
+		marker := strings.ToLower(squeeze(submatch(reTrailing, subj, loc, "marker")))
+		conds = append(conds, conditionText(marker, submatch(reTrailing, subj, loc, "cond")))
+		subj = subj[:loc[0]]
+	}
+	if loc := reRelative.FindStringSubmatchIndex(subj); loc != nil {
+		conds = append(conds, conditionText("who", submatch(reRelative, subj, loc, "cond")))
+		subj = subj[:loc[0]]
+	}
+	if loc := reWith.FindStringSubmatchIndex(subj); loc != nil {
+		conds = append(conds, conditionText("with", submatch(reWith, subj, loc, "cond")))
+		subj = subj[:loc[0]]
+	}
+	if loc := rePlace.FindStringSubmatchIndex(subj); loc != nil && loc[0] > 0 {
+		cond := squeeze(submatch(rePlace, subj, loc, "cond"))
+		conds = append(conds, conditionText("", cond))
+		subj = subj[:loc[0]]
+	}
+	return squeeze(subj), conds
+}
+
+var negativeLead = []string{
+	"are not", "aren't", "is not", "isn't", "are never", "is never", "do not", "don't", "does not",
+	"doesn't", "have not", "haven't", "has not", "hasn't", "not", "never", "no longer",
+}
+
+// conditionText normalises one condition: "they are not interns" -> "not interns",
+// "they have completed SOX training" -> "completed SOX training".
+func conditionText(marker, cond string) string {
+	c := squeeze(strings.Trim(cond, " ,"))
+	c = stripLeading(c, "they", "they've", "they're", "they are", "they have", "the user", "the users",
+		"the employee", "the employees", "the person", "he or she", "he", "she", "he/she", "you", "staff", "users", "employees")
+	neg := marker == "unless"
+	for _, n := range negativeLead {
+		if r, ok := cutWord(c, n); ok {
+			neg = !neg
+			c = r
+			break
+		}
+	}
+	c = stripLeading(c, "are", "is", "be", "been", "being", "have", "has", "had", "having", "currently", "still", "already", "also")
+	c = squeeze(c)
+	if neg {
+		return "not " + c
+	}
+	return c
+}
+
+// cutWord removes the leading words w from s when s starts with them.
+func cutWord(s, w string) (string, bool) {
+	if len(s) < len(w) || !strings.EqualFold(s[:len(w)], w) {
+		return s, false
+	}
+	rest := s[len(w):]
+	if rest == "" {
+		return "", true
+	}
+	if rest[0] != ' ' {
+		return s, false
+	}
+	return strings.TrimSpace(rest), true
+}
+
+func stripLeading(s string, words ...string) string {
+	for changed := true; changed; {
+		changed = false
+		for _, w := range words {
+			if r, ok := cutWord(s, w); ok && r != "" {
+				s, changed = r, true
+			}
+		}
+	}
+	return s
+}
+
+func endsWithAny(s string, words ...string) bool {
+	t := tokens(s)
+	if len(t) == 0 {
+		return false
+	}
+	last := t[len(t)-1]
+	for _, w := range words {
+		if last == w {
+			return true
+		}
+	}
+	return false
+}
+
+var nobody = []string{"no one", "no-one", "noone", "nobody", "no user", "no users", "no employee", "no employees", "no person", "no people", "no staff", "none", "not anyone", "no member", "no members"}
+
+// cutNobody reports whether the subject is "no one" / "nobody" and returns the rest.
+func cutNobody(subj string) (string, bool) {
+	for _, n := range nobody {
+		if r, ok := cutWord(subj, n); ok {
+			if r == "" {
+				r = "everyone"
+			} else {
+				r = "everyone " + r
+			}
+			return r, true
+		}
+	}
+	return subj, false
+}
+
+// splitList splits "X, Y and Z" into its items.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range reListSep.Split(s, -1) {
+		p = strings.TrimSpace(stripLeading(strings.TrimSpace(p), "both", "either"))
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	if out == nil {
+		out = []string{}
+	}
+	return out
+}
+
+// ParseDuration turns "7 days", "two weeks", "one month", "12 hours" into a
+// duration. A month is 30 days, a quarter 90, a year 365.
+func ParseDuration(phrase string) (time.Duration, error) {
+	p := squeeze(strings.ToLower(phrase))
+	if p == "" {
+		return 0, nil
+	}
+	if d, err := time.ParseDuration(p); err == nil && d > 0 {
+		return d, nil
+	}
+	i := strings.LastIndexByte(p, ' ')
+	if i < 0 {
+		return 0, refuse("cannot read the duration %q; write it as e.g. \"30 days\"", phrase)
+	}
+	num, unit := p[:i], p[i+1:]
+	for _, pre := range []string{"business", "working", "calendar"} {
+		num = strings.TrimSpace(strings.TrimSuffix(num, pre))
+	}
+	n, ok := numberWords[num]
+	if !ok {
+		v, err := strconv.Atoi(num)
+		if err != nil || v <= 0 {
+			return 0, refuse("cannot read the number in the duration %q", phrase)
+		}
+		n = v
+	}
+	day := 24 * time.Hour
+	var u time.Duration
+	switch singular(strings.TrimSuffix(unit, ".")) {
+	case "minute", "min":
+		u = time.Minute
+	case "hour", "hr":
+		u = time.Hour
+	case "day":
+		u = day
+	case "week", "wk":
+		u = 7 * day
+	case "fortnight":
+		u = 14 * day
+	case "month":
+		u = 30 * day
+	case "quarter":
+		u = 90 * day
+	case "year":
+		u = 365 * day
+	default:
+		return 0, refuse("cannot read the unit in the duration %q", phrase)
+	}
+	if n > 3650 || time.Duration(n)*u > 10*365*day {
+		return 0, refuse("the duration %q is longer than ten years; leave it out for standing access", phrase)
+	}
+	return time.Duration(n) * u, nil
+}

@@ -1,0 +1,828 @@
+package copilot
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/steward-dev/steward/policy"
+)
+
+// kindMask selects which kinds of catalog entries a phrase may resolve to.
+type kindMask uint8
+
+const (
+	kAttr kindMask = 1 << iota
+	kGroup
+	kTag
+	kAsset
+
+	subjectKinds = kAttr | kGroup
+	objectKinds  = kTag | kAsset
+	allKinds     = subjectKinds | objectKinds
+)
+
+func (k kindMask) String() string {
+	switch k {
+	case kAttr:
+		return "attribute"
+	case kGroup:
+		return "group"
+	case kTag:
+		return "tag"
+	case kAsset:
+		return "asset"
+	}
+	return "entry"
+}
+
+// entry is one thing in the catalog a phrase can name.
+type entry struct {
+	kind  kindMask
+	key   string // attribute key, group name, tag name, asset id
+	value string // attribute value; asset name
+	desc  string
+	tags  []string // assets: every tag on the table or its columns
+}
+
+func (e *entry) label() string {
+	switch e.kind {
+	case kAttr:
+		return fmt.Sprintf("%s %q", e.key, e.value)
+	case kGroup:
+		return fmt.Sprintf("group %q", e.key)
+	case kTag:
+		return fmt.Sprintf("tag %q", e.key)
+	default:
+		return fmt.Sprintf("asset %s (%s)", e.key, e.value)
+	}
+}
+
+// how a phrase matched an entry; the base score and the reason follow from it.
+type how uint8
+
+const (
+	howName how = iota
+	howAlias
+	howDescEq
+	howLeaf
+	howTable
+	howLevel
+	howChild
+	howSchema
+	howKeyPart
+	howDescHas
+)
+
+var howScore = map[how]float64{
+	howName: 1, howAlias: 0.95, howDescEq: 0.9, howLeaf: 0.95, howTable: 0.95, howLevel: 0.9,
+	howChild: 0.85, howSchema: 0.75, howKeyPart: 0.8, howDescHas: 0.7,
+}
+
+type hit struct {
+	e   int32
+	how how
+	via string // the alias, parent tag, schema or description word that matched
+}
+
+// catalogIndex answers "what may this phrase mean" for one catalog without
+// scanning it: every name, alias, description and level is keyed by its
+// normalised words once, when the index is built.
+type catalogIndex struct {
+	cat       *policy.Catalog
+	entries   []entry
+	exact     map[string][]hit // normalised name/alias/description -> entries
+	levels    map[string][]hit // "accountant" -> Accountant I..IV
+	prefixes  map[string][]hit // dotted tag prefix -> tags under it
+	schemas   map[string][]hit // "claim" -> assets in the claims schema
+	children  map[string][]int32
+	descToks  map[string][]int32 // description word -> entries
+	nameToks  map[string][]int32 // name word -> entries (suggestions)
+	attrHints map[string]string  // "training" -> trainings, "job title" -> job_title
+	vocab     map[string][]*vocabEntry
+	tagIdx    map[string]int32
+	assetIdx  map[string]int32
+	users     int
+	words     []string // every name word, sorted (near-spelling suggestions)
+
+	subjFill, condFill, objFill map[string]bool // words a phrase may drop
+}
+
+// seniority words that may precede a job name without changing the job.
+var seniority = set("junior", "jr", "senior", "sr", "lead", "principal", "staff", "associate", "entry", "mid", "level", "intermediate", "trainee")
+
+func isLevelWord(w string) bool {
+	switch w {
+	case "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "1", "2", "3", "4", "5", "6", "7", "8", "9", "l1", "l2", "l3", "l4", "l5", "l6", "l7":
+		return true
+	}
+	return false
+}
+
+// levelBase returns the job a leveled title names ("Accountant III" ->
+// "accountant", "Senior Data Analyst" -> "data analyst"), or "" when the
+// title carries no level. A level is a roman numeral or number at the end,
+// or a seniority word at the front.
+func levelBase(t []string) string {
+	start, end := 0, len(t)
+	if end > 1 && isLevelWord(t[end-1]) {
+		end--
+		if end > 1 && (t[end-1] == "level" || t[end-1] == "grade") {
+			end--
+		}
+	}
+	for start < end-1 && seniority[t[start]] {
+		start++
+	}
+	if start == 0 && end == len(t) {
+		return ""
+	}
+	return strings.Join(t[start:end], " ")
+}
+
+func newCatalogIndex(cat *policy.Catalog) *catalogIndex {
+	ix := &catalogIndex{
+		cat:       cat,
+		exact:     map[string][]hit{},
+		levels:    map[string][]hit{},
+		prefixes:  map[string][]hit{},
+		schemas:   map[string][]hit{},
+		children:  map[string][]int32{},
+		descToks:  map[string][]int32{},
+		nameToks:  map[string][]int32{},
+		attrHints: map[string]string{},
+		vocab:     map[string][]*vocabEntry{},
+		tagIdx:    map[string]int32{},
+		assetIdx:  map[string]int32{},
+		users:     len(cat.Users),
+		subjFill:  mergeSets(subjectFiller, peopleWords),
+		condFill:  mergeSets(subjectFiller, peopleWords, set("on", "in", "at", "from", "and")),
+		objFill:   mergeSets(dataWords, objectLinkers),
+	}
+	add := func(e entry) int32 {
+		ix.entries = append(ix.entries, e)
+		return int32(len(ix.entries) - 1)
+	}
+	key := func(m map[string][]hit, k string, h hit) {
+		if k != "" {
+			m[k] = append(m[k], h)
+		}
+	}
+	described := func(id int32, desc string, aliases []string) {
+		for _, a := range aliases {
+			key(ix.exact, normKey(a), hit{e: id, how: howAlias, via: a})
+		}
+		if desc != "" {
+			key(ix.exact, normKey(desc), hit{e: id, how: howDescEq, via: desc})
+			seen := map[string]bool{}
+			for _, w := range normTokens(desc) {
+				if !seen[w] {
+					seen[w] = true
+					ix.descToks[w] = append(ix.descToks[w], id)
+				}
+			}
+		}
+	}
+	nameWords := func(id int32, name string) {
+		seen := map[string]bool{}
+		for _, w := range normTokens(name) {
+			if !seen[w] {
+				seen[w] = true
+				ix.nameToks[w] = append(ix.nameToks[w], id)
+			}
+		}
+	}
+
+	for _, k := range sortedKeys(cat.Attributes) {
+		attr := cat.Attributes[k]
+		kt := normTokens(k)
+		if len(kt) > 0 {
+			ix.attrHints[strings.Join(kt, " ")] = k
+			if last := kt[len(kt)-1]; len(kt) > 1 && len(last) >= 4 && last != "type" && last != "name" && last != "kind" && last != "level" && last != "code" {
+				if _, taken := ix.attrHints[last]; !taken {
+					ix.attrHints[last] = k
+				}
+			}
+		}
+		for _, v := range sortedKeys(attr.Values) {
+			val := attr.Values[v]
+			id := add(entry{kind: kAttr, key: k, value: v, desc: val.Description})
+			t := normTokens(v)
+			key(ix.exact, strings.Join(t, " "), hit{e: id, how: howName})
+			key(ix.levels, levelBase(t), hit{e: id, how: howLevel})
+			described(id, val.Description, val.Aliases)
+			nameWords(id, v)
+		}
+	}
+	for _, g := range sortedKeys(cat.Groups) {
+		grp := cat.Groups[g]
+		id := add(entry{kind: kGroup, key: g, desc: grp.Description})
+		key(ix.exact, normKey(g), hit{e: id, how: howName})
+		described(id, grp.Description, grp.Aliases)
+		nameWords(id, g)
+	}
+	tagNames := sortedKeys(cat.Tags)
+	for _, t := range tagNames {
+		tag := cat.Tags[t]
+		id := add(entry{kind: kTag, key: t, desc: tag.Description})
+		ix.tagIdx[t] = id
+		key(ix.exact, normKey(t), hit{e: id, how: howName})
+		parts := strings.Split(t, ".")
+		if len(parts) > 1 {
+			leaf := parts[len(parts)-1]
+			key(ix.exact, normKey(leaf), hit{e: id, how: howLeaf, via: leaf})
+			for i := 1; i < len(parts); i++ {
+				prefix := strings.Join(parts[:i], ".")
+				key(ix.prefixes, normKey(prefix), hit{e: id, how: howChild, via: prefix})
+				if i > 1 {
+					key(ix.prefixes, normKey(parts[i-1]), hit{e: id, how: howChild, via: prefix})
+				}
+				if _, ok := cat.Tags[prefix]; ok {
+					ix.children[prefix] = append(ix.children[prefix], id)
+				}
+			}
+		}
+		described(id, tag.Description, tag.Aliases)
+		nameWords(id, t)
+	}
+	for _, a := range cat.Assets {
+		tags := append([]string(nil), a.Tags...)
+		for _, col := range sortedKeys(a.Columns) {
+			tags = append(tags, a.Columns[col]...)
+		}
+		sort.Strings(tags)
+		tags = dedupe(tags)
+		id := add(entry{kind: kAsset, key: a.ID, value: a.Name, tags: tags})
+		ix.assetIdx[a.ID] = id
+		key(ix.exact, normKey(a.ID), hit{e: id, how: howName})
+		key(ix.exact, normKey(a.Name), hit{e: id, how: howName})
+		if parts := strings.Split(a.Name, "."); len(parts) > 1 {
+			table := parts[len(parts)-1]
+			key(ix.exact, normKey(table), hit{e: id, how: howTable, via: table})
+			schema := parts[len(parts)-2]
+			key(ix.schemas, normKey(schema), hit{e: id, how: howSchema, via: schema})
+		}
+		nameWords(id, a.Name)
+	}
+	for i := range vocabulary {
+		v := &vocabulary[i]
+		for _, p := range v.phrases {
+			k := normKey(p)
+			ix.vocab[k] = append(ix.vocab[k], v)
+		}
+	}
+	for code, names := range countries {
+		v := &vocabEntry{expand: []string{code}, keyHint: locationKeys, note: fmt.Sprintf("%s is ISO country code %s", names[0], code)}
+		for _, n := range names {
+			k := normKey(n)
+			ix.vocab[k] = append(ix.vocab[k], v)
+		}
+	}
+	ix.words = sortedKeys(ix.nameToks)
+	for k := range ix.vocab {
+		vs := ix.vocab[k]
+		sort.SliceStable(vs, func(i, j int) bool { return vs[i].note < vs[j].note })
+	}
+	return ix
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func dedupe(s []string) []string {
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func (ix *catalogIndex) filter(hs []hit, kinds kindMask) []hit {
+	var out []hit
+	for _, h := range hs {
+		if ix.entries[h.e].kind&kinds != 0 {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// lookup is the strict match of a normalised phrase: names, aliases, whole
+// descriptions, levels of a job, tags under a dotted prefix, and for objects
+// the assets of a schema when nothing else matched.
+func (ix *catalogIndex) lookup(key string, kinds kindMask) []hit {
+	if key == "" {
+		return nil
+	}
+	hs := ix.filter(ix.exact[key], kinds)
+	hs = append(hs, ix.filter(ix.levels[key], kinds)...)
+	if kinds&kTag != 0 {
+		hs = append(hs, ix.prefixes[key]...)
+		// a tag also covers the tags under it (PII -> PII.Email).
+		n := len(hs)
+		for _, h := range hs[:n] {
+			if e := &ix.entries[h.e]; e.kind == kTag {
+				for _, c := range ix.children[e.key] {
+					hs = append(hs, hit{e: c, how: howChild, via: e.key})
+				}
+			}
+		}
+	}
+	if len(hs) == 0 && kinds&kAsset != 0 {
+		hs = ix.schemas[key]
+	}
+	return dedupeHits(hs)
+}
+
+// dedupeHits keeps the first (best) hit per entry, in order.
+func dedupeHits(hs []hit) []hit {
+	if len(hs) < 2 {
+		return hs
+	}
+	seen := make(map[int32]bool, len(hs))
+	out := make([]hit, 0, len(hs))
+	for _, h := range hs {
+		if !seen[h.e] {
+			seen[h.e] = true
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// descContains returns entries whose description contains every word.
+func (ix *catalogIndex) descContains(words []string, kinds kindMask) []int32 {
+	if len(words) == 0 {
+		return nil
+	}
+	long := false
+	for _, w := range words {
+		if len(w) >= 3 && !stopWords[w] {
+			long = true
+		}
+	}
+	if !long {
+		return nil
+	}
+	var cur []int32
+	for i, w := range words {
+		p := ix.descToks[w]
+		if len(p) == 0 {
+			return nil
+		}
+		if i == 0 {
+			cur = append([]int32(nil), p...)
+			continue
+		}
+		cur = intersect(cur, p)
+		if len(cur) == 0 {
+			return nil
+		}
+	}
+	out := cur[:0]
+	for _, id := range cur {
+		if ix.entries[id].kind&kinds != 0 {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func intersect(a, b []int32) []int32 {
+	var out []int32
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] == b[j]:
+			out = append(out, a[i])
+			i++
+			j++
+		case a[i] < b[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	return out
+}
+
+// keyMatchesHint reports whether an attribute's key or description contains
+// one of the hint words (country codes only apply to country-like keys).
+func (ix *catalogIndex) keyMatchesHint(attr string, hints []string) bool {
+	if len(hints) == 0 {
+		return true
+	}
+	words := normTokens(attr + " " + ix.cat.Attributes[attr].Description)
+	for _, w := range words {
+		for _, h := range hints {
+			if w == singular(h) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// resolved is one way a span of words matched the catalog.
+type resolved struct {
+	hits  []hit
+	score float64 // multiplier for indirect matches (vocabulary)
+	why   []string
+	text  string // the words that matched, when not the whole run
+}
+
+// resolveSpan matches a run of normalised words against the catalog:
+// strict lookup first; then an attribute named in the phrase ("PCI
+// training" -> trainings); then the built-in vocabulary; then descriptions.
+func (ix *catalogIndex) resolveSpan(words []string, kinds kindMask) (resolved, bool) {
+	key := strings.Join(words, " ")
+	if hs := ix.lookup(key, kinds); len(hs) > 0 {
+		return resolved{hits: hs, score: 1}, true
+	}
+	if kinds&kAttr != 0 {
+		if r, ok := ix.resolveWithKeyHint(words); ok {
+			return r, true
+		}
+	}
+	if vs := ix.vocab[key]; len(vs) > 0 {
+		// Expansions that name catalog entries win over expansions found
+		// only in descriptions: "card data" is the PCI tag, not every tag
+		// whose description mentions payment cards.
+		for _, byDesc := range []bool{false, true} {
+			var hs []hit
+			var why []string
+			for _, v := range vs {
+				found := false
+				for _, x := range v.expand {
+					var got []hit
+					if !byDesc {
+						if xk := normKey(x); xk != key {
+							got = ix.lookup(xk, kinds)
+						}
+					} else {
+						for _, id := range ix.descContains(normTokens(x), kinds) {
+							got = append(got, hit{e: id, how: howDescHas, via: x})
+						}
+					}
+					for _, h := range got {
+						if e := &ix.entries[h.e]; e.kind == kAttr && !ix.keyMatchesHint(e.key, v.keyHint) {
+							continue
+						}
+						hs = append(hs, h)
+						found = true
+					}
+				}
+				if found {
+					why = append(why, "built-in vocabulary: "+v.note)
+				}
+			}
+			if hs = dedupeHits(hs); len(hs) > 0 {
+				return resolved{hits: hs, score: 0.9, why: why}, true
+			}
+		}
+	}
+	if ids := ix.descContains(words, kinds); len(ids) > 0 && len(ids) <= 4 && sameFamily(ix, ids) {
+		hs := make([]hit, len(ids))
+		for i, id := range ids {
+			hs[i] = hit{e: id, how: howDescHas, via: key}
+		}
+		return resolved{hits: hs, score: 1}, true
+	}
+	return resolved{}, false
+}
+
+// sameFamily: description matches are only trusted when they all land in one
+// attribute, or all on tags: a word that appears across the catalog is noise.
+func sameFamily(ix *catalogIndex, ids []int32) bool {
+	first := &ix.entries[ids[0]]
+	for _, id := range ids[1:] {
+		e := &ix.entries[id]
+		if e.kind != first.kind || (e.kind == kAttr && e.key != first.key) || e.kind == kGroup || e.kind == kAsset {
+			return false
+		}
+	}
+	return true
+}
+
+// resolveWithKeyHint handles phrases that name the attribute they mean:
+// "security awareness training" (trainings), "the finance department".
+// The rest of the phrase must name a value of that attribute exactly, or be
+// part of exactly one of its values ("PCI training" -> "PCI DSS").
+func (ix *catalogIndex) resolveWithKeyHint(words []string) (resolved, bool) {
+	for n := 2; n >= 1; n-- {
+		for i := 0; i+n <= len(words); i++ {
+			attr, ok := ix.attrHints[strings.Join(words[i:i+n], " ")]
+			if !ok {
+				continue
+			}
+			rest := append(append([]string(nil), words[:i]...), words[i+n:]...)
+			if len(rest) == 0 {
+				continue
+			}
+			var hs []hit
+			for _, h := range ix.lookup(strings.Join(rest, " "), kAttr) {
+				if ix.entries[h.e].key == attr {
+					hs = append(hs, h)
+				}
+			}
+			if len(hs) == 0 {
+				var only []int32
+				for _, v := range sortedKeys(ix.cat.Attributes[attr].Values) {
+					if containsAll(normTokens(v), rest) {
+						for _, h := range ix.exact[normKey(v)] {
+							if e := &ix.entries[h.e]; e.kind == kAttr && e.key == attr && e.value == v {
+								only = append(only, h.e)
+							}
+						}
+					}
+				}
+				if len(only) == 1 {
+					hs = []hit{{e: only[0], how: howKeyPart, via: strings.Join(rest, " ")}}
+				}
+			}
+			if len(hs) > 0 {
+				return resolved{hits: hs, score: 1, text: strings.Join(rest, " "), why: []string{fmt.Sprintf("the phrase names the attribute %s", attr)}}, true
+			}
+		}
+	}
+	return resolved{}, false
+}
+
+func containsAll(have, want []string) bool {
+	for _, w := range want {
+		found := false
+		for _, h := range have {
+			if h == w {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// match turns a hit into the evidence shown to people.
+func (ix *catalogIndex) match(h hit, phrase string, r resolved) Match {
+	mult, extra := r.score, r.why
+	if r.text != "" {
+		phrase = r.text
+	}
+	e := &ix.entries[h.e]
+	m := Match{Kind: e.kind.String(), Key: e.key, Score: round2(howScore[h.how] * mult)}
+	if e.kind == kAttr {
+		m.Value = e.value
+	}
+	if e.kind == kAsset {
+		m.Value = e.value
+	}
+	var why string
+	switch h.how {
+	case howName:
+		why = fmt.Sprintf("%s is named %q", e.label(), phrase)
+		if normKey(phrase) == normKey(e.displayName()) && strings.ToLower(squeeze(phrase)) != strings.ToLower(e.displayName()) {
+			why = fmt.Sprintf("%q is %s (same words, ignoring case and plurals)", phrase, e.label())
+		}
+	case howAlias:
+		why = fmt.Sprintf("%q is an alias of %s", h.via, e.label())
+	case howDescEq:
+		why = fmt.Sprintf("%s is described as %q", e.label(), h.via)
+	case howLeaf:
+		why = fmt.Sprintf("%q is the last part of %s", h.via, e.label())
+	case howTable:
+		why = fmt.Sprintf("%q is the table name of %s", h.via, e.label())
+	case howLevel:
+		why = fmt.Sprintf("%s is a level of %q", e.label(), phrase)
+	case howChild:
+		why = fmt.Sprintf("%s is under %q in the tag hierarchy", e.label(), h.via)
+	case howSchema:
+		why = fmt.Sprintf("%s is in schema %q", e.label(), h.via)
+	case howKeyPart:
+		why = fmt.Sprintf("%q is part of %s, the only %s value containing it", h.via, e.label(), e.key)
+	case howDescHas:
+		why = fmt.Sprintf("the description of %s mentions %q: %q", e.label(), h.via, e.desc)
+	}
+	if len(extra) > 0 {
+		why = strings.Join(extra, "; ") + "; " + why
+	}
+	m.Why = why
+	return m
+}
+
+func (e *entry) displayName() string {
+	switch e.kind {
+	case kAttr, kAsset:
+		return e.value
+	}
+	return e.key
+}
+
+func round2(f float64) float64 { return float64(int(f*100+0.5)) / 100 }
+
+// candidates lists what a phrase may mean, best first: strict and vocabulary
+// matches, then entries sharing words with the phrase (by name or
+// description), then names within a small edit distance. It is generous on
+// purpose: it feeds suggestions and the Gemini engine's retrieval, never a
+// policy directly.
+func (ix *catalogIndex) candidates(phrase string, kinds kindMask, k int) []Match {
+	if k <= 0 {
+		return nil
+	}
+	words := contentWords(normTokens(truncateRunes(phrase, 200)))
+	if len(words) == 0 {
+		return nil
+	}
+	best := map[int32]Match{}
+	order := []int32{}
+	addM := func(id int32, m Match) {
+		if old, ok := best[id]; ok && old.Score >= m.Score {
+			return
+		}
+		if _, ok := best[id]; !ok {
+			order = append(order, id)
+		}
+		best[id] = m
+	}
+	if r, ok := ix.resolveSpan(words, kinds); ok {
+		for _, h := range r.hits {
+			addM(h.e, ix.match(h, phrase, r))
+		}
+	}
+	// sub-spans resolve too ("confidential PCI data" -> PCI, Confidential).
+	for n := len(words) - 1; n >= 1 && len(words) <= 8; n-- {
+		for i := 0; i+n <= len(words); i++ {
+			if r, ok := ix.resolveSpan(words[i:i+n], kinds); ok {
+				sub := strings.Join(words[i:i+n], " ")
+				for _, h := range r.hits {
+					m := ix.match(h, sub, r)
+					m.Score = round2(m.Score * 0.8 * float64(n) / float64(len(words)))
+					addM(h.e, m)
+				}
+			}
+		}
+	}
+	// shared words.
+	overlap := map[int32]int{}
+	const perWord = 5000
+	for _, w := range words {
+		for i, id := range ix.nameToks[w] {
+			if i >= perWord {
+				break
+			}
+			overlap[id]++
+		}
+		for i, id := range ix.descToks[w] {
+			if i >= perWord {
+				break
+			}
+			overlap[id]++
+		}
+	}
+	ids := make([]int32, 0, len(overlap))
+	for id := range overlap {
+		if ix.entries[id].kind&kinds != 0 {
+			ids = append(ids, id)
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool {
+		if overlap[ids[i]] != overlap[ids[j]] {
+			return overlap[ids[i]] > overlap[ids[j]]
+		}
+		return ids[i] < ids[j]
+	})
+	if len(ids) > 4*k {
+		ids = ids[:4*k]
+	}
+	for _, id := range ids {
+		e := &ix.entries[id]
+		nw := len(normTokens(e.displayName()))
+		score := 0.5 * float64(overlap[id]) / float64(max(len(words), nw))
+		addM(id, Match{Kind: e.kind.String(), Key: e.key, Value: valueOf(e), Score: round2(score),
+			Why: fmt.Sprintf("%s shares %d of the words of %q", e.label(), min(overlap[id], len(words)), phrase)})
+	}
+	// near spellings ("acountants", "pilot" vs "pilots").
+	if len(best) < k {
+		for _, w := range words {
+			if len(w) < 4 {
+				continue
+			}
+			for _, tw := range ix.nearWords(w) {
+				for i, id := range ix.nameToks[tw] {
+					if i >= 50 {
+						break
+					}
+					if e := &ix.entries[id]; e.kind&kinds != 0 {
+						addM(id, Match{Kind: e.kind.String(), Key: e.key, Value: valueOf(e), Score: 0.2,
+							Why: fmt.Sprintf("%q is spelled like %q in %s", w, tw, e.label())})
+					}
+				}
+			}
+		}
+	}
+	out := make([]Match, 0, len(order))
+	for _, id := range order {
+		out = append(out, best[id])
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
+	if len(out) > k {
+		out = out[:k]
+	}
+	return out
+}
+
+func valueOf(e *entry) string {
+	if e.kind == kAttr || e.kind == kAsset {
+		return e.value
+	}
+	return ""
+}
+
+// nearWords returns catalog name words within edit distance 1 (2 for long
+// words) of w. It scans the word list, which is small next to the entries.
+func (ix *catalogIndex) nearWords(w string) []string {
+	limit := 1
+	if len(w) >= 8 {
+		limit = 2
+	}
+	var out []string
+	for _, tw := range ix.words {
+		if tw == w || abs(len(tw)-len(w)) > limit {
+			continue
+		}
+		if editDistance(w, tw, limit) <= limit {
+			out = append(out, tw)
+			if len(out) >= 5 {
+				break
+			}
+		}
+	}
+	return out
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// editDistance is Levenshtein distance, giving up above limit.
+func editDistance(a, b string, limit int) int {
+	if abs(len(a)-len(b)) > limit {
+		return limit + 1
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin > limit {
+			return limit + 1
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// contentWords drops words that carry no meaning in a phrase.
+func contentWords(words []string) []string {
+	out := make([]string, 0, len(words))
+	for _, w := range words {
+		if !stopWords[w] {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// Candidates returns up to k catalog entries (attribute values, groups, tags,
+// assets) that phrase may mean, best first, each with a score and reason.
+// It builds a resolution index for the catalog on every call; engines that
+// draft many sentences should use (*Builtin).Candidates, which caches it.
+func Candidates(cat *policy.Catalog, phrase string, k int) []Match {
+	if cat == nil {
+		return nil
+	}
+	return newCatalogIndex(cat).candidates(phrase, allKinds, k)
+}

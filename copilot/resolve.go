@@ -1,0 +1,481 @@
+package copilot
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/steward-dev/steward/policy"
+)
+
+// maxPhraseWords bounds the words of one phrase the resolver segments.
+const maxPhraseWords = 12
+
+// maxClauses bounds the subject and object clauses of one draft.
+const maxClauses = 64
+
+// seg is one run of words in a phrase and what it resolved to.
+type seg struct {
+	words  []string
+	negate bool
+	skip   bool // a filler word ("team", "data")
+	r      resolved
+}
+
+// segment splits words into runs that each name something in the catalog,
+// preferring the fewest runs (so "fraud analysts" is one job, not two
+// words), letting filler words go, and reading a leading "non"/"not" as a
+// negation of its run. ok is false when some word belongs to no run.
+func (ix *catalogIndex) segment(words []string, kinds kindMask, filler map[string]bool) ([]seg, bool) {
+	n := len(words)
+	if n == 0 || n > maxPhraseWords {
+		return nil, false
+	}
+	const inf = 1 << 30
+	cost := make([]int, n+1)
+	back := make([]seg, n+1)
+	from := make([]int, n+1)
+	for i := 1; i <= n; i++ {
+		cost[i] = inf
+		for j := i - 1; j >= 0; j-- {
+			if cost[j] == inf {
+				continue
+			}
+			span := words[j:i]
+			if i-j == 1 && filler[span[0]] && cost[j]+1 < cost[i] {
+				cost[i], from[i], back[i] = cost[j]+1, j, seg{words: span, skip: true}
+			}
+			neg, sw := false, span
+			if len(span) > 1 && (span[0] == "non" || span[0] == "not" || span[0] == "no") {
+				neg, sw = true, span[1:]
+			}
+			if cost[j]+10 >= cost[i] {
+				continue
+			}
+			if r, ok := ix.resolveSpan(sw, kinds); ok {
+				cost[i], from[i], back[i] = cost[j]+10, j, seg{words: sw, negate: neg, r: r}
+			}
+		}
+	}
+	if cost[n] == inf {
+		return nil, false
+	}
+	var out []seg
+	for i := n; i > 0; i = from[i] {
+		out = append(out, back[i])
+	}
+	for l, r := 0, len(out)-1; l < r; l, r = l+1, r-1 {
+		out[l], out[r] = out[r], out[l]
+	}
+	return out, true
+}
+
+// phraseWords are the normalised words of a phrase without stop words.
+func phraseWords(phrase string) []string {
+	return contentWords(normTokens(truncateRunes(phrase, 300)))
+}
+
+func allIn(words []string, sets ...map[string]bool) bool {
+	for _, w := range words {
+		in := false
+		for _, s := range sets {
+			if s[w] {
+				in = true
+				break
+			}
+		}
+		if !in {
+			return false
+		}
+	}
+	return true
+}
+
+// subjectResult is what a subject or condition phrase means, as an OR of ANDs.
+type subjectResult struct {
+	dnf     [][]policy.Term
+	matches []Match
+	problem string // why it did not resolve, when it did not
+}
+
+// termsOf groups a run's hits into alternative terms: the values of one
+// attribute form one term; each group is its own term.
+func (ix *catalogIndex) termsOf(r resolved) ([]policy.Term, string) {
+	byKey := map[string][]string{}
+	var keys []string
+	var groups []string
+	for _, h := range r.hits {
+		e := &ix.entries[h.e]
+		switch e.kind {
+		case kAttr:
+			if _, ok := byKey[e.key]; !ok {
+				keys = append(keys, e.key)
+			}
+			byKey[e.key] = append(byKey[e.key], e.value)
+		case kGroup:
+			groups = append(groups, e.key)
+		}
+	}
+	sort.Strings(keys)
+	sort.Strings(groups)
+	var terms []policy.Term
+	for _, k := range keys {
+		vals := byKey[k]
+		sort.Strings(vals)
+		terms = append(terms, policy.Term{Attribute: k, Values: dedupe(vals)})
+	}
+	for _, g := range groups {
+		terms = append(terms, policy.Term{Group: g})
+	}
+	// Two different things with the very same name ("Legal" the department
+	// and "legal" the group) is ambiguity, not a union: ask.
+	if len(terms) > 1 && r.score == 1 {
+		var names []string
+		for _, t := range terms {
+			names = append(names, termLabel(t))
+		}
+		return nil, "it could mean " + strings.Join(names, " or ") + "; say which"
+	}
+	return terms, ""
+}
+
+func termLabel(t policy.Term) string {
+	s := ""
+	if t.Group != "" {
+		s = fmt.Sprintf("group %q", t.Group)
+	} else {
+		s = fmt.Sprintf("%s in %q", t.Attribute, t.Values)
+	}
+	if t.Negate {
+		s = "not " + s
+	}
+	return s
+}
+
+// resolveSubject resolves a phrase naming people ("full-time fraud
+// analysts", "the legal team", "everyone").
+func (ix *catalogIndex) resolveSubject(phrase string) subjectResult {
+	words := phraseWords(phrase)
+	if len(words) == 1 && firstPerson[words[0]] || len(words) == 0 && firstPerson[strings.ToLower(strings.TrimSpace(phrase))] {
+		return subjectResult{problem: "a policy is about kinds of people, not yourself; to get access for yourself, file an access request"}
+	}
+	if len(words) == 0 || allIn(words, peopleWords) {
+		return subjectResult{dnf: [][]policy.Term{{}}, matches: []Match{{Kind: "everyone", Score: 1, Why: fmt.Sprintf("%q means every user in the catalog", phrase)}}}
+	}
+	return ix.resolvePeople(words, ix.subjFill)
+}
+
+func (ix *catalogIndex) resolvePeople(words []string, filler map[string]bool) subjectResult {
+	segs, ok := ix.segment(words, subjectKinds, filler)
+	if !ok {
+		return subjectResult{problem: "nothing in the catalog matches it"}
+	}
+	dnf := [][]policy.Term{{}}
+	var matches []Match
+	for _, s := range segs {
+		if s.skip {
+			continue
+		}
+		terms, problem := ix.termsOf(s.r)
+		if problem != "" {
+			return subjectResult{problem: problem}
+		}
+		if len(terms) == 0 {
+			return subjectResult{problem: "nothing in the catalog that describes people matches it"}
+		}
+		text := strings.Join(s.words, " ")
+		for _, h := range s.r.hits {
+			matches = append(matches, ix.match(h, text, s.r))
+		}
+		var alt [][]policy.Term
+		if s.negate {
+			var clause []policy.Term
+			for _, t := range terms {
+				t.Negate = true
+				clause = append(clause, t)
+			}
+			alt = [][]policy.Term{clause}
+		} else {
+			for _, t := range terms {
+				alt = append(alt, []policy.Term{t})
+			}
+		}
+		dnf = product(dnf, alt)
+	}
+	if len(dnf) > maxClauses {
+		return subjectResult{problem: "it expands to too many alternatives; name fewer kinds of people"}
+	}
+	return subjectResult{dnf: dnf, matches: matches}
+}
+
+func mergeSets(sets ...map[string]bool) map[string]bool {
+	out := map[string]bool{}
+	for _, s := range sets {
+		for k := range s {
+			out[k] = true
+		}
+	}
+	return out
+}
+
+// product is the AND of two ORs of ANDs.
+func product(a, b [][]policy.Term) [][]policy.Term {
+	var out [][]policy.Term
+	for _, x := range a {
+		for _, y := range b {
+			c := append(append([]policy.Term(nil), x...), y...)
+			out = append(out, c)
+			if len(out) > maxClauses {
+				return out
+			}
+		}
+	}
+	return out
+}
+
+// negateDNF is NOT of an OR of ANDs, as an OR of ANDs (De Morgan).
+func negateDNF(d [][]policy.Term) [][]policy.Term {
+	out := [][]policy.Term{{}}
+	for _, clause := range d {
+		var alt [][]policy.Term
+		for _, t := range clause {
+			t.Negate = !t.Negate
+			alt = append(alt, []policy.Term{t})
+		}
+		if len(alt) == 0 {
+			return nil // NOT everyone is nobody
+		}
+		out = product(out, alt)
+	}
+	return out
+}
+
+// conditionResult is what a condition means: terms on the people, or for an
+// exception that names data ("except SSNs"), tags to leave out.
+type conditionResult struct {
+	dnf      [][]policy.Term
+	noneTags []string
+	matches  []Match
+	problem  string
+}
+
+// resolveCondition resolves "completed PCI training", "in Mexico",
+// "not seasonal workers", "outside Canada", "on call".
+func (ix *catalogIndex) resolveCondition(text string) conditionResult {
+	words := normTokens(truncateRunes(text, 300))
+	neg := false
+	for len(words) > 0 {
+		w := words[0]
+		if negators[w] {
+			neg = !neg
+			words = words[1:]
+			if len(words) > 0 && words[0] == "of" {
+				words = words[1:]
+			}
+			continue
+		}
+		if conditionLead[w] || stopWords[w] {
+			words = words[1:]
+			continue
+		}
+		break
+	}
+	words = contentWords(words)
+	if len(words) == 0 {
+		return conditionResult{problem: "it names nothing to check"}
+	}
+	if allIn(words, peopleWords) {
+		return conditionResult{problem: "it names everyone, which does not narrow the policy"}
+	}
+	r := ix.resolvePeople(words, ix.condFill)
+	if r.problem != "" {
+		if neg {
+			// "except SSNs": an exception that names data leaves that data out.
+			if tags, ms, ok := ix.tagsOnly(words); ok {
+				return conditionResult{noneTags: tags, matches: ms}
+			}
+		}
+		return conditionResult{problem: r.problem}
+	}
+	if neg {
+		r.dnf = negateDNF(r.dnf)
+		if r.dnf == nil {
+			return conditionResult{problem: "it excludes everyone"}
+		}
+		for i := range r.matches {
+			r.matches[i].Why = "excluded: " + r.matches[i].Why
+		}
+	}
+	return conditionResult{dnf: r.dnf, matches: r.matches}
+}
+
+// tagsOnly resolves words as a single kind of data, for exceptions.
+func (ix *catalogIndex) tagsOnly(words []string) ([]string, []Match, bool) {
+	segs, ok := ix.segment(words, kTag, ix.objFill)
+	if !ok {
+		return nil, nil, false
+	}
+	var tags []string
+	var ms []Match
+	for _, s := range segs {
+		if s.skip {
+			continue
+		}
+		if s.negate {
+			return nil, nil, false
+		}
+		text := strings.Join(s.words, " ")
+		for _, h := range s.r.hits {
+			tags = append(tags, ix.entries[h.e].key)
+			m := ix.match(h, text, s.r)
+			m.Why = "left out: " + m.Why
+			ms = append(ms, m)
+		}
+	}
+	sort.Strings(tags)
+	return dedupe(tags), ms, len(tags) > 0
+}
+
+// objectResult is what an object phrase means.
+type objectResult struct {
+	clauses []policy.Clause
+	matches []Match
+	problem string
+}
+
+// coversEverything is the refusal for objects that name no data in particular.
+const coversEverything = "it names no data in particular and would cover every asset; name tables or kinds of data (tags)"
+
+// resolveObject resolves a phrase naming data: a table ("card
+// transactions" -> cards.transactions) when the phrase names one, otherwise
+// tags that must all be present ("confidential PCI data").
+func (ix *catalogIndex) resolveObject(phrase string) objectResult {
+	words := phraseWords(phrase)
+	if len(words) == 0 || allIn(words, dataWords, objectLinkers, set("everything", "anything", "every", "all", "any", "whatever", "whole", "entire")) {
+		return objectResult{problem: coversEverything}
+	}
+	segs, ok := ix.segment(words, objectKinds, ix.objFill)
+	if !ok {
+		return objectResult{problem: "no table or tag in the catalog matches it"}
+	}
+	var assets []int32
+	assetSegs := 0
+	var alts [][]string // each positive run: alternative tags
+	var none []string
+	var matches []Match
+	for _, s := range segs {
+		if s.skip {
+			continue
+		}
+		text := strings.Join(s.words, " ")
+		var as, ts []hit
+		for _, h := range s.r.hits {
+			if ix.entries[h.e].kind == kAsset {
+				as = append(as, h)
+			} else {
+				ts = append(ts, h)
+			}
+		}
+		if len(as) > 0 { // a phrase that names a table means that table
+			if s.negate {
+				return objectResult{problem: fmt.Sprintf("%q names a table to leave out; name the data to include instead", text)}
+			}
+			assetSegs++
+			for _, h := range as {
+				assets = append(assets, h.e)
+				matches = append(matches, ix.match(h, text, s.r))
+			}
+			continue
+		}
+		var tags []string
+		for _, h := range ts {
+			tags = append(tags, ix.entries[h.e].key)
+			m := ix.match(h, text, s.r)
+			if s.negate {
+				m.Why = "left out: " + m.Why
+			}
+			matches = append(matches, m)
+		}
+		sort.Strings(tags)
+		tags = dedupe(tags)
+		if s.negate {
+			none = append(none, tags...)
+		} else {
+			alts = append(alts, tags)
+		}
+	}
+	sort.Strings(none)
+	none = dedupe(none)
+	if assetSegs > 1 {
+		return objectResult{problem: "it names more than one table in one phrase; separate them with \"and\""}
+	}
+	if assetSegs == 1 {
+		var clauses []policy.Clause
+		for _, id := range assets {
+			e := &ix.entries[id]
+			if hasEach(e.tags, alts) && !hasAny(e.tags, none) {
+				clauses = append(clauses, policy.Clause{Asset: e.key})
+			}
+		}
+		if len(clauses) == 0 {
+			return objectResult{problem: "the table it names does not carry the other tags it mentions"}
+		}
+		if len(clauses) > 5 {
+			return objectResult{problem: fmt.Sprintf("it matches %d tables; name the table more precisely (schema.table)", len(clauses))}
+		}
+		return objectResult{clauses: clauses, matches: matches}
+	}
+	if len(alts) == 0 {
+		return objectResult{problem: "it only says what to leave out, which would cover nearly every asset; name the kind of data to include"}
+	}
+	sets := [][]string{{}}
+	for _, alt := range alts {
+		var next [][]string
+		for _, cur := range sets {
+			for _, t := range alt {
+				next = append(next, append(append([]string(nil), cur...), t))
+			}
+		}
+		sets = next
+		if len(sets) > maxClauses {
+			return objectResult{problem: "it expands to too many combinations of tags; be more specific"}
+		}
+	}
+	var clauses []policy.Clause
+	seen := map[string]bool{}
+	for _, s := range sets {
+		sort.Strings(s)
+		s = dedupe(s)
+		k := strings.Join(s, "\x00")
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		c := policy.Clause{AllTags: s}
+		if len(none) > 0 {
+			c.NoneTags = append([]string(nil), none...)
+		}
+		clauses = append(clauses, c)
+	}
+	return objectResult{clauses: clauses, matches: matches}
+}
+
+// hasEach: for every group of alternatives, the asset carries one of them.
+func hasEach(tags []string, alts [][]string) bool {
+	for _, alt := range alts {
+		if !hasAny(tags, alt) {
+			return false
+		}
+	}
+	return true
+}
+
+func hasAny(tags, want []string) bool {
+	for _, w := range want {
+		i := sort.SearchStrings(tags, w)
+		if i < len(tags) && tags[i] == w {
+			return true
+		}
+	}
+	return false
+}

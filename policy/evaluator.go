@@ -1,0 +1,426 @@
+package policy
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Policy kinds, in the order the evaluator numbers policies. Within each
+// asset's candidate list the policies then come denies first, so a decision
+// can stop at the first matching deny or, after the denies, at the first
+// matching allow.
+const (
+	kindDenyRead   = iota // forbids read, and so write too (write includes read)
+	kindDenyWrite         // forbids write only
+	kindAllowWrite        // allows write and read
+	kindAllowRead         // allows read
+	kindMask              // masks columns; never allows or denies
+	numKinds
+)
+
+func kindOf(p Policy) int {
+	switch {
+	case p.Effect == Deny && p.Action == Read:
+		return kindDenyRead
+	case p.Effect == Deny:
+		return kindDenyWrite
+	case p.Effect == Allow && p.Action == Write:
+		return kindAllowWrite
+	case p.Effect == Allow:
+		return kindAllowRead
+	}
+	return kindMask
+}
+
+// Evaluator decides access for a fixed catalog and policy set. It is
+// immutable once built and safe for concurrent use.
+//
+// For each policy it keeps the set of users it selects as a bitmap, and
+// for each asset the list of policies whose objects select it (an inverted
+// index in compressed-row form), so a decision is a few bit tests on the
+// asset's candidates rather than a scan of every policy.
+type Evaluator struct {
+	cat      *Catalog
+	ix       *Index
+	policies []Policy // ordered by kind
+	start    [numKinds + 1]uint32
+	users    []bitset // per policy
+	offs     []uint32 // asset position -> start of its candidates in cands
+	cands    []uint32 // policy numbers, ascending within each asset
+}
+
+// NewEvaluator validates the policies against the catalog and prepares decisions.
+func NewEvaluator(c *Catalog, policies []Policy) (*Evaluator, error) {
+	if c == nil {
+		return nil, errors.New("building evaluator: no catalog")
+	}
+	ix := NewIndex(c)
+	e := &Evaluator{cat: c, ix: ix}
+	e.policies = append([]Policy(nil), policies...)
+	sort.SliceStable(e.policies, func(i, j int) bool { return kindOf(e.policies[i]) < kindOf(e.policies[j]) })
+	for i := range e.start {
+		e.start[i] = uint32(len(e.policies))
+	}
+	for i := len(e.policies) - 1; i >= 0; i-- {
+		e.start[kindOf(e.policies[i])] = uint32(i)
+	}
+	for k := numKinds - 1; k >= 0; k-- {
+		e.start[k] = min(e.start[k], e.start[k+1])
+	}
+
+	var errs []error
+	seen := map[string]bool{}
+	lists := make([][]uint32, len(e.policies))
+	e.users = make([]bitset, len(e.policies))
+	nAssets := len(ix.assetIDs)
+	counts := make([]uint32, nAssets+1)
+	for i, p := range e.policies {
+		if p.ID != "" {
+			if seen[p.ID] {
+				errs = append(errs, fmt.Errorf("policy %s: the id is used by more than one policy", p.ID))
+				continue
+			}
+			seen[p.ID] = true
+		}
+		assets, err := c.validatePolicy(p, ix)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		lists[i] = assets.list()
+		for _, a := range lists[i] {
+			counts[a+1]++
+		}
+		if isEveryone(p.Subjects) {
+			e.users[i] = ix.allUsers
+		} else {
+			e.users[i] = ix.users(p.Subjects)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("building evaluator: %w", errors.Join(errs...))
+	}
+	for a := 1; a <= nAssets; a++ {
+		counts[a] += counts[a-1]
+	}
+	e.offs = counts
+	e.cands = make([]uint32, counts[nAssets])
+	fill := make([]uint32, nAssets)
+	copy(fill, counts[:nAssets])
+	for i, l := range lists {
+		for _, a := range l {
+			e.cands[fill[a]] = uint32(i)
+			fill[a]++
+		}
+		lists[i] = nil
+	}
+	return e, nil
+}
+
+func isEveryone(subjects [][]Term) bool {
+	for _, cl := range subjects {
+		if len(cl) == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Allowed: some allow policy covers (user, asset, action) and no deny policy does.
+// A write policy also allows read; a deny on read also denies write.
+// Unknown users, assets and actions are never allowed.
+func (e *Evaluator) Allowed(userID, assetID string, action Action) bool {
+	u, ok := e.ix.userPos[userID]
+	if !ok {
+		return false
+	}
+	a, ok := e.ix.assetPos[assetID]
+	if !ok {
+		return false
+	}
+	return e.allowed(u, a, action)
+}
+
+func (e *Evaluator) allowed(u, a uint32, action Action) bool {
+	cands := e.cands[e.offs[a]:e.offs[a+1]]
+	switch action {
+	case Read:
+		denyWrite, allowWrite, mask := e.start[kindDenyWrite], e.start[kindAllowWrite], e.start[kindMask]
+		for _, p := range cands {
+			switch {
+			case p >= mask:
+				return false
+			case p < denyWrite:
+				if e.users[p].has(u) {
+					return false
+				}
+			case p < allowWrite:
+			default:
+				if e.users[p].has(u) {
+					return true
+				}
+			}
+		}
+	case Write:
+		allowWrite, allowRead := e.start[kindAllowWrite], e.start[kindAllowRead]
+		for _, p := range cands {
+			switch {
+			case p >= allowRead:
+				return false
+			case p < allowWrite:
+				if e.users[p].has(u) {
+					return false
+				}
+			default:
+				if e.users[p].has(u) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// Policies returns the policies the evaluator decides with.
+func (e *Evaluator) Policies() []Policy { return append([]Policy(nil), e.policies...) }
+
+// Catalog returns the catalog the evaluator decides against.
+func (e *Evaluator) Catalog() *Catalog { return e.cat }
+
+// Explanation says why a decision came out as it did.
+type Explanation struct {
+	Allowed bool     `json:"allowed"`
+	Allows  []Reason `json:"allows,omitempty"` // allow policies that cover the request
+	Denies  []Reason `json:"denies,omitempty"` // deny policies that cover the request
+	Masks   []Reason `json:"masks,omitempty"`  // mask policies that apply
+	Summary string   `json:"summary"`
+}
+
+// Reason is one policy that took part in a decision and the terms that matched.
+type Reason struct {
+	PolicyID     string `json:"policy_id"`
+	PolicyName   string `json:"policy_name,omitempty"`
+	MatchedTerms []Term `json:"matched_terms,omitempty"`
+	Clause       Clause `json:"clause"`
+}
+
+// Explain returns the deciding policies and matching terms. Its Allowed
+// always agrees with Allowed.
+func (e *Evaluator) Explain(userID, assetID string, action Action) Explanation {
+	u, uok := e.ix.userPos[userID]
+	a, aok := e.ix.assetPos[assetID]
+	switch {
+	case action != Read && action != Write:
+		return Explanation{Summary: fmt.Sprintf("denied: %q is not an action (read or write)", action)}
+	case !uok:
+		return Explanation{Summary: fmt.Sprintf("denied: %s is not a user in the catalog", userID)}
+	case !aok:
+		return Explanation{Summary: fmt.Sprintf("denied: %s is not an asset in the catalog", assetID)}
+	}
+	user := e.cat.Users[e.ix.userCat[u]]
+	asset := e.cat.Assets[e.ix.assetCat[a]]
+	tags := allTags(asset)
+	var ex Explanation
+	var readOnly []string // allow-read policies, when write was asked
+	for _, p := range e.cands[e.offs[a]:e.offs[a+1]] {
+		if !e.users[p].has(u) {
+			continue
+		}
+		pol := e.policies[p]
+		r := reason(pol, user, asset.ID, tags)
+		switch k := kindOf(pol); {
+		case k == kindDenyRead, k == kindDenyWrite && action == Write:
+			ex.Denies = append(ex.Denies, r)
+		case k == kindAllowWrite, k == kindAllowRead && action == Read:
+			ex.Allows = append(ex.Allows, r)
+		case k == kindAllowRead:
+			readOnly = append(readOnly, policyLabel(pol))
+		case k == kindMask:
+			ex.Masks = append(ex.Masks, r)
+		}
+	}
+	ex.Allowed = len(ex.Allows) > 0 && len(ex.Denies) == 0
+	verb := string(action)
+	switch {
+	case len(ex.Denies) > 0:
+		ex.Summary = fmt.Sprintf("denied: %s may not %s %s: %s forbids it", userID, verb, assetID, labels(e, ex.Denies))
+		if len(ex.Allows) > 0 {
+			ex.Summary += fmt.Sprintf(" (deny wins over %s)", labels(e, ex.Allows))
+		}
+	case len(ex.Allows) > 0:
+		ex.Summary = fmt.Sprintf("allowed: %s may %s %s under %s", userID, verb, assetID, labels(e, ex.Allows))
+	case len(readOnly) > 0:
+		ex.Summary = fmt.Sprintf("denied: no policy lets %s write %s (%s allows read only)", userID, assetID, strings.Join(readOnly, ", "))
+	default:
+		ex.Summary = fmt.Sprintf("denied: no policy lets %s %s %s", userID, verb, assetID)
+	}
+	if len(ex.Masks) > 0 && ex.Allowed {
+		ex.Summary += fmt.Sprintf("; columns %s are masked", strings.Join(e.maskedColumns(u, a), ", "))
+	}
+	return ex
+}
+
+func policyLabel(p Policy) string {
+	if p.Name != "" {
+		return fmt.Sprintf("policy %s (%s)", p.ID, p.Name)
+	}
+	return "policy " + p.ID
+}
+
+func labels(e *Evaluator, rs []Reason) string {
+	parts := make([]string, 0, len(rs))
+	for _, r := range rs {
+		parts = append(parts, policyLabel(Policy{ID: r.PolicyID, Name: r.PolicyName}))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// reason finds the subject clause and object clause that made p apply.
+func reason(p Policy, u User, assetID string, tags []string) Reason {
+	r := Reason{PolicyID: p.ID, PolicyName: p.Name}
+	for _, cl := range p.Subjects {
+		if clauseMatchesUser(u, cl) {
+			r.MatchedTerms = append([]Term(nil), cl...)
+			break
+		}
+	}
+	for _, c := range p.Objects {
+		if ClauseMatchesAsset(assetID, tags, c) {
+			r.Clause = c
+			break
+		}
+	}
+	return r
+}
+
+// MaskedColumns returns the columns of the asset that mask policies hide
+// from the user, sorted. A column is masked when it carries a tag of a mask
+// clause that selects the asset; when the clause names the asset itself or
+// the tag sits on the whole table, every column is masked.
+func (e *Evaluator) MaskedColumns(userID, assetID string) []string {
+	u, ok := e.ix.userPos[userID]
+	if !ok {
+		return nil
+	}
+	a, ok := e.ix.assetPos[assetID]
+	if !ok {
+		return nil
+	}
+	return e.maskedColumns(u, a)
+}
+
+func (e *Evaluator) maskedColumns(u, a uint32) []string {
+	asset := e.cat.Assets[e.ix.assetCat[a]]
+	var tags []string
+	masked := map[string]bool{}
+	for _, p := range e.cands[e.offs[a]:e.offs[a+1]] {
+		if p < e.start[kindMask] || !e.users[p].has(u) {
+			continue
+		}
+		if tags == nil {
+			tags = allTags(asset)
+		}
+		for _, c := range e.policies[p].Objects {
+			if !ClauseMatchesAsset(asset.ID, tags, c) {
+				continue
+			}
+			whole := c.Asset != ""
+			for _, t := range c.AllTags {
+				for _, at := range asset.Tags {
+					if at == t {
+						whole = true
+					}
+				}
+			}
+			for col, ctags := range asset.Columns {
+				if whole {
+					masked[col] = true
+					continue
+				}
+				for _, t := range c.AllTags {
+					for _, ct := range ctags {
+						if ct == t {
+							masked[col] = true
+						}
+					}
+				}
+			}
+		}
+	}
+	return keys(masked)
+}
+
+// Access is one (user, asset, action) that policies allow.
+type Access struct {
+	User   string `json:"user"`
+	Asset  string `json:"asset"`
+	Action Action `json:"action"`
+}
+
+// AllAllowed lists every allowed (user, asset, action), sorted by user,
+// then asset, then action (read before write). It works per asset with set
+// algebra over the candidate policies' user bitmaps, so the cost follows
+// the size of the answer, not users x assets.
+func (e *Evaluator) AllAllowed() []Access {
+	type hit struct {
+		u, a  uint32
+		write bool
+	}
+	var hits []hit
+	n := len(e.ix.userIDs)
+	read, write, denyAny, denyRead := newBitset(n), newBitset(n), newBitset(n), newBitset(n)
+	for a := range uint32(len(e.ix.assetIDs)) {
+		cands := e.cands[e.offs[a]:e.offs[a+1]]
+		if len(cands) == 0 {
+			continue
+		}
+		for _, b := range []bitset{read, write, denyAny, denyRead} {
+			clear(b)
+		}
+		anyAllow := false
+		for _, p := range cands {
+			switch {
+			case p < e.start[kindDenyWrite]:
+				denyRead.or(e.users[p])
+				denyAny.or(e.users[p])
+			case p < e.start[kindAllowWrite]:
+				denyAny.or(e.users[p])
+			case p < e.start[kindAllowRead]:
+				write.or(e.users[p])
+				read.or(e.users[p])
+				anyAllow = true
+			case p < e.start[kindMask]:
+				read.or(e.users[p])
+				anyAllow = true
+			}
+		}
+		if !anyAllow {
+			continue
+		}
+		read.andNot(denyRead)
+		write.andNot(denyAny)
+		read.each(func(u uint32) { hits = append(hits, hit{u, a, false}) })
+		write.each(func(u uint32) { hits = append(hits, hit{u, a, true}) })
+	}
+	sort.Slice(hits, func(i, j int) bool {
+		x, y := hits[i], hits[j]
+		if x.u != y.u {
+			return x.u < y.u
+		}
+		if x.a != y.a {
+			return x.a < y.a
+		}
+		return !x.write && y.write
+	})
+	out := make([]Access, len(hits))
+	for i, h := range hits {
+		act := Read
+		if h.write {
+			act = Write
+		}
+		out[i] = Access{User: e.ix.userIDs[h.u], Asset: e.ix.assetIDs[h.a], Action: act}
+	}
+	return out
+}

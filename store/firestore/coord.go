@@ -1,0 +1,159 @@
+package firestore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	fs "cloud.google.com/go/firestore"
+
+	"github.com/steward-dev/steward/approvals"
+)
+
+// Claim records key until expires if it is free or its last claim has
+// expired (at now >= expiry), and reports whether this caller got it.
+func (s *Store) Claim(ctx context.Context, key string, now, expires time.Time) (bool, error) {
+	what := "claiming " + key
+	if err := checkText("claim key", key, 2*maxIDLen); err != nil {
+		return false, fmt.Errorf("%s: %w", what, err)
+	}
+	if key == "" {
+		return false, fmt.Errorf("%s: %w", what, invalid("claim key is empty"))
+	}
+	if !expires.After(now) {
+		return false, fmt.Errorf("%s: %w", what, invalid("expiry %s is not after now %s",
+			expires.UTC().Format(time.RFC3339Nano), now.UTC().Format(time.RFC3339Nano)))
+	}
+	for _, t := range []time.Time{now, expires} {
+		if err := checkTime("claim time", t); err != nil {
+			return false, fmt.Errorf("%s: %w", what, err)
+		}
+	}
+	ref := s.doc(colClaims, key)
+	var won bool
+	err := s.runTx(ctx, what, func(tx *fs.Transaction) error {
+		won = false
+		var d claimDoc
+		ok, err := getDoc(tx, nil, ref, &d)
+		if err != nil {
+			return err
+		}
+		if ok && d.ExpiresNS > now.UnixNano() {
+			return nil
+		}
+		won = true
+		return tx.Set(ref, claimDoc{Key: key, ClaimedAt: stamp(now), ClaimedNS: nanos(now),
+			ExpiresAt: stamp(expires), ExpiresNS: nanos(expires)})
+	})
+	if err != nil {
+		return false, err
+	}
+	return won, nil
+}
+
+// AcquireLease gives holder the lease until now+ttl if it is free, expired
+// (at now >= expiry) or already held by holder.
+func (s *Store) AcquireLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error) {
+	what := fmt.Sprintf("acquiring lease %s for %s", name, holder)
+	if err := checkID("lease name", name); err != nil {
+		return false, fmt.Errorf("%s: %w", what, err)
+	}
+	if err := checkID("lease holder", holder); err != nil {
+		return false, fmt.Errorf("%s: %w", what, err)
+	}
+	if ttl <= 0 {
+		return false, fmt.Errorf("%s: %w", what, invalid("lease duration %s is not positive", ttl))
+	}
+	expires := now.Add(ttl)
+	for _, t := range []time.Time{now, expires} {
+		if err := checkTime("lease time", t); err != nil {
+			return false, fmt.Errorf("%s: %w", what, err)
+		}
+	}
+	ref := s.doc(colLeases, name)
+	var won bool
+	err := s.runTx(ctx, what, func(tx *fs.Transaction) error {
+		won = false
+		var d leaseDoc
+		ok, err := getDoc(tx, nil, ref, &d)
+		if err != nil {
+			return err
+		}
+		if ok && d.Holder != holder && d.ExpiresNS > now.UnixNano() {
+			return nil
+		}
+		won = true
+		return tx.Set(ref, leaseDoc{Name: name, Holder: holder, ExpiresAt: stamp(expires), ExpiresNS: nanos(expires)})
+	})
+	if err != nil {
+		return false, err
+	}
+	return won, nil
+}
+
+// ReleaseLease frees the lease if holder holds it; otherwise it does nothing.
+func (s *Store) ReleaseLease(ctx context.Context, name, holder string) error {
+	what := fmt.Sprintf("releasing lease %s for %s", name, holder)
+	if err := checkID("lease name", name); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	ref := s.doc(colLeases, name)
+	return s.runTx(ctx, what, func(tx *fs.Transaction) error {
+		var d leaseDoc
+		ok, err := getDoc(tx, nil, ref, &d)
+		if err != nil || !ok || d.Holder != holder {
+			return err
+		}
+		return tx.Delete(ref)
+	})
+}
+
+func (s *Store) messageRefs(requestID string) *fs.CollectionRef {
+	return s.doc(colMessageRefs, requestID).Collection(colKinds)
+}
+
+// SaveMessageRef records where a card is, replacing any earlier one of the same kind.
+func (s *Store) SaveMessageRef(ctx context.Context, ref approvals.MessageRef) error {
+	what := fmt.Sprintf("saving the %s message of request %s", ref.Kind, ref.RequestID)
+	for _, c := range []struct{ name, v string }{{"request id", ref.RequestID}, {"message kind", ref.Kind},
+		{"channel", ref.Channel}, {"message ts", ref.TS}} {
+		if err := checkID(c.name, c.v); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+	}
+	if s.closed.Load() {
+		return fmt.Errorf("%s: %w", what, errClosed)
+	}
+	cctx, cancel := s.callCtx(ctx)
+	defer cancel()
+	_, err := s.messageRefs(ref.RequestID).Doc(docID(ref.Kind)).Set(cctx, messageRefDoc{
+		RequestID: ref.RequestID, Kind: ref.Kind, Channel: ref.Channel, TS: ref.TS})
+	if err != nil {
+		return s.fail(cctx, what, err)
+	}
+	return nil
+}
+
+// MessageRefs returns every message reference of a request, by kind.
+func (s *Store) MessageRefs(ctx context.Context, requestID string) ([]approvals.MessageRef, error) {
+	what := "listing the messages of request " + requestID
+	if err := checkID("request id", requestID); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	out := []approvals.MessageRef{}
+	err := s.query(ctx, what, s.messageRefs(requestID).Query, func(snap *fs.DocumentSnapshot) error {
+		var d messageRefDoc
+		if err := snap.DataTo(&d); err != nil {
+			return err
+		}
+		out = append(out, approvals.MessageRef{RequestID: d.RequestID, Kind: d.Kind, Channel: d.Channel, TS: d.TS})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b approvals.MessageRef) int { return strings.Compare(a.Kind, b.Kind) })
+	return out, nil
+}

@@ -1,0 +1,122 @@
+package firestore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	fs "cloud.google.com/go/firestore"
+
+	"github.com/steward-dev/steward/approvals"
+)
+
+// ListGrants returns grants matching every set field of f, oldest first.
+// Equality filters only, so Firestore serves every combination by merging
+// single-field indexes; sorting happens here.
+func (s *Store) ListGrants(ctx context.Context, f approvals.GrantFilter) ([]approvals.Grant, error) {
+	q := s.client.Collection(colGrants).Query
+	if f.User != "" {
+		q = q.Where("user", "==", f.User)
+	}
+	if f.Asset != "" {
+		q = q.Where("asset", "==", f.Asset)
+	}
+	if f.RequestID != "" {
+		q = q.Where("request_id", "==", f.RequestID)
+	}
+	if f.State != "" {
+		q = q.Where("state", "==", string(f.State))
+	}
+	out, err := s.grants(ctx, "listing grants", q)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b approvals.Grant) int {
+		if c := a.GrantedAt.Compare(b.GrantedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+// GrantsDueBefore returns active grants with an expiry at or before t,
+// soonest first. The query is on the nanosecond field, so the boundary is exact.
+func (s *Store) GrantsDueBefore(ctx context.Context, t time.Time) ([]approvals.Grant, error) {
+	q := s.client.Collection(colGrants).
+		Where("state", "==", string(approvals.GrantActive)).
+		Where("expires_ns", ">", int64(0)).
+		Where("expires_ns", "<=", clampNanos(t)).
+		OrderBy("expires_ns", fs.Asc)
+	return s.grants(ctx, "listing grants due before "+t.UTC().Format(time.RFC3339Nano), q)
+}
+
+func (s *Store) grants(ctx context.Context, what string, q fs.Query) ([]approvals.Grant, error) {
+	out := []approvals.Grant{}
+	err := s.query(ctx, what, q, func(snap *fs.DocumentSnapshot) error {
+		var d grantDoc
+		if err := snap.DataTo(&d); err != nil {
+			return err
+		}
+		out = append(out, d.grant())
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// EndGrant moves an active grant to expired or revoked, exactly once.
+func (s *Store) EndGrant(ctx context.Context, id string, to approvals.GrantState, actor string, at time.Time, audit approvals.AuditEntry) (approvals.Grant, error) {
+	what := fmt.Sprintf("ending grant %s as %s", id, to)
+	if id == "" || len(id) > 2*maxIDLen+1 {
+		return approvals.Grant{}, fmt.Errorf("%s: %w", what, invalid("grant id %q is empty or too long", id))
+	}
+	if to != approvals.GrantExpired && to != approvals.GrantRevoked {
+		return approvals.Grant{}, fmt.Errorf("%s: %w", what, invalid("a grant ends as expired or revoked, not %q", to))
+	}
+	if err := checkTime("end time", at); err != nil {
+		return approvals.Grant{}, fmt.Errorf("%s: %w", what, err)
+	}
+	if at.IsZero() {
+		at = time.Now()
+	}
+	at = at.UTC()
+	now := time.Now().UTC()
+	audit, err := s.prepareAudit(audit, now)
+	if err != nil {
+		return approvals.Grant{}, fmt.Errorf("%s: %w", what, err)
+	}
+	ref := s.doc(colGrants, id)
+	var out approvals.Grant
+	err = s.runTx(ctx, what, func(tx *fs.Transaction) error {
+		var d grantDoc
+		ok, err := getDoc(tx, nil, ref, &d)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return approvals.ErrNotFound
+		}
+		if d.State != string(approvals.GrantActive) {
+			return fmt.Errorf("%w: it was %s by %s at %s", approvals.ErrNotActive, d.State, d.EndedBy,
+				fromNanos(d.EndedNS).Format(time.RFC3339Nano))
+		}
+		d.State, d.EndedAt, d.EndedNS, d.EndedBy = string(to), stamp(at), nanos(at), actor
+		if err := tx.Set(ref, d); err != nil {
+			return err
+		}
+		if err := s.txAudit(tx, audit, now); err != nil {
+			return err
+		}
+		out = d.grant()
+		return nil
+	})
+	if err != nil {
+		return approvals.Grant{}, err
+	}
+	return out, nil
+}

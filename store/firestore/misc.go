@@ -1,0 +1,347 @@
+package firestore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	fs "cloud.google.com/go/firestore"
+
+	"github.com/steward-dev/steward/approvals"
+)
+
+func validRecertState(s approvals.RecertState) bool {
+	switch s {
+	case approvals.RecertOpen, approvals.RecertKept, approvals.RecertRevoked, approvals.RecertEscalated:
+		return true
+	}
+	return false
+}
+
+func validateRecert(item approvals.RecertItem) error {
+	if err := checkID("recertification id", item.ID); err != nil {
+		return err
+	}
+	where := "recertification " + item.ID
+	if item.GrantID == "" || len(item.GrantID) > 2*maxIDLen+1 {
+		return invalid("%s: grant id %q is empty or too long", where, item.GrantID)
+	}
+	if err := checkID(where+": approver", item.Approver); err != nil {
+		return err
+	}
+	if !validRecertState(item.State) {
+		return invalid("%s: state %q is not open, kept, revoked or escalated", where, item.State)
+	}
+	if err := checkText(where+": why", item.Why, maxTextLen); err != nil {
+		return err
+	}
+	for _, t := range []time.Time{item.CreatedAt, item.DueAt, item.DecidedAt} {
+		if err := checkTime(where+": time", t); err != nil {
+			return err
+		}
+	}
+	return checkSize(where, item, maxRecordBytes)
+}
+
+// CreateRecert stores a new recertification item with its audit entry.
+func (s *Store) CreateRecert(ctx context.Context, item approvals.RecertItem, audit approvals.AuditEntry) error {
+	what := "creating recertification " + item.ID
+	if err := validateRecert(item); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	now := time.Now().UTC()
+	audit, err := s.prepareAudit(audit, now)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	ref := s.doc(colRecerts, item.ID)
+	return s.runTx(ctx, what, func(tx *fs.Transaction) error {
+		snap, err := tx.Get(ref)
+		if err == nil && snap.Exists() {
+			return fmt.Errorf("%w: recertification %s exists", approvals.ErrConflict, item.ID)
+		}
+		if err := tx.Create(ref, toRecertDoc(item)); err != nil {
+			return err
+		}
+		return s.txAudit(tx, audit, now)
+	})
+}
+
+// ListRecerts returns matching items, oldest first.
+func (s *Store) ListRecerts(ctx context.Context, f approvals.RecertFilter) ([]approvals.RecertItem, error) {
+	q := s.client.Collection(colRecerts).Query
+	if f.State != "" {
+		q = q.Where("state", "==", string(f.State))
+	}
+	if f.Approver != "" {
+		q = q.Where("approver", "==", f.Approver)
+	}
+	if f.GrantID != "" {
+		q = q.Where("grant_id", "==", f.GrantID)
+	}
+	out := []approvals.RecertItem{}
+	err := s.query(ctx, "listing recertifications", q, func(snap *fs.DocumentSnapshot) error {
+		var d recertDoc
+		if err := snap.DataTo(&d); err != nil {
+			return err
+		}
+		out = append(out, d.item())
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b approvals.RecertItem) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+// UpdateRecert replaces an item whose stored state is from.
+func (s *Store) UpdateRecert(ctx context.Context, item approvals.RecertItem, from approvals.RecertState, audit approvals.AuditEntry) error {
+	what := fmt.Sprintf("updating recertification %s to %s", item.ID, item.State)
+	if err := validateRecert(item); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	now := time.Now().UTC()
+	audit, err := s.prepareAudit(audit, now)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	ref := s.doc(colRecerts, item.ID)
+	return s.runTx(ctx, what, func(tx *fs.Transaction) error {
+		var d recertDoc
+		ok, err := getDoc(tx, nil, ref, &d)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return approvals.ErrNotFound
+		}
+		if d.State != string(from) {
+			return &approvals.StateError{Subject: "recertification " + item.ID, Have: d.State, Want: []string{string(from)}}
+		}
+		if err := tx.Set(ref, toRecertDoc(item)); err != nil {
+			return err
+		}
+		return s.txAudit(tx, audit, now)
+	})
+}
+
+func validateRecommendation(r approvals.Recommendation) error {
+	if err := checkID("recommendation id", r.ID); err != nil {
+		return err
+	}
+	where := "recommendation " + r.ID
+	switch r.State {
+	case approvals.RecommendationOpen, approvals.RecommendationAccepted, approvals.RecommendationDismissed:
+	default:
+		return invalid("%s: state %q is not open, accepted or dismissed", where, r.State)
+	}
+	if err := validatePolicy(r.Policy); err != nil {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	if err := checkText(where+": why", r.Why, maxTextLen); err != nil {
+		return err
+	}
+	for _, t := range []time.Time{r.CreatedAt, r.DecidedAt} {
+		if err := checkTime(where+": time", t); err != nil {
+			return err
+		}
+	}
+	return checkSize(where, r, maxRecordBytes)
+}
+
+// SaveRecommendation stores a new recommendation with its audit entry.
+func (s *Store) SaveRecommendation(ctx context.Context, r approvals.Recommendation, audit approvals.AuditEntry) error {
+	what := "saving recommendation " + r.ID
+	if err := validateRecommendation(r); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	now := time.Now().UTC()
+	audit, err := s.prepareAudit(audit, now)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	ref := s.doc(colRecommendations, r.ID)
+	return s.runTx(ctx, what, func(tx *fs.Transaction) error {
+		snap, err := tx.Get(ref)
+		if err == nil && snap.Exists() {
+			return fmt.Errorf("%w: recommendation %s exists", approvals.ErrConflict, r.ID)
+		}
+		if err := tx.Create(ref, toRecommendationDoc(r)); err != nil {
+			return err
+		}
+		return s.txAudit(tx, audit, now)
+	})
+}
+
+// ListRecommendations returns recommendations in state (all when empty), oldest first.
+func (s *Store) ListRecommendations(ctx context.Context, state approvals.RecommendationState) ([]approvals.Recommendation, error) {
+	q := s.client.Collection(colRecommendations).Query
+	if state != "" {
+		q = q.Where("state", "==", string(state))
+	}
+	out := []approvals.Recommendation{}
+	err := s.query(ctx, "listing recommendations", q, func(snap *fs.DocumentSnapshot) error {
+		var d recommendationDoc
+		if err := snap.DataTo(&d); err != nil {
+			return err
+		}
+		out = append(out, d.recommendation())
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b approvals.Recommendation) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+// UpdateRecommendation replaces a recommendation that is still open.
+func (s *Store) UpdateRecommendation(ctx context.Context, r approvals.Recommendation, audit approvals.AuditEntry) error {
+	what := fmt.Sprintf("updating recommendation %s to %s", r.ID, r.State)
+	if err := validateRecommendation(r); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	now := time.Now().UTC()
+	audit, err := s.prepareAudit(audit, now)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	ref := s.doc(colRecommendations, r.ID)
+	return s.runTx(ctx, what, func(tx *fs.Transaction) error {
+		var d recommendationDoc
+		ok, err := getDoc(tx, nil, ref, &d)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return approvals.ErrNotFound
+		}
+		if d.State != string(approvals.RecommendationOpen) {
+			return &approvals.StateError{Subject: "recommendation " + r.ID, Have: d.State, Want: []string{string(approvals.RecommendationOpen)}}
+		}
+		if err := tx.Set(ref, toRecommendationDoc(r)); err != nil {
+			return err
+		}
+		return s.txAudit(tx, audit, now)
+	})
+}
+
+func usageID(user, asset string) string { return docID(user) + "|" + docID(asset) }
+
+// RecordUsage upserts usage by (user, asset); the whole batch or nothing.
+func (s *Store) RecordUsage(ctx context.Context, usage []approvals.Usage) error {
+	what := fmt.Sprintf("recording usage (%d records)", len(usage))
+	if len(usage) == 0 {
+		return nil
+	}
+	for i, u := range usage {
+		if err := checkID(fmt.Sprintf("usage %d: user", i+1), u.User); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		if err := checkID(fmt.Sprintf("usage %d: asset", i+1), u.Asset); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		if u.QueryCount < 0 {
+			return fmt.Errorf("%s: %w", what, invalid("usage %d: query count %d is negative", i+1, u.QueryCount))
+		}
+		for _, t := range []time.Time{u.LastQueryAt, u.ReportedAt} {
+			if err := checkTime(fmt.Sprintf("usage %d: time", i+1), t); err != nil {
+				return fmt.Errorf("%s: %w", what, err)
+			}
+		}
+	}
+	// Firestore commits at most 500 writes at once; larger batches are
+	// written in chunks, each atomic.
+	const chunk = 500
+	for start := 0; start < len(usage); start += chunk {
+		part := usage[start:min(start+chunk, len(usage))]
+		err := s.runTx(ctx, what, func(tx *fs.Transaction) error {
+			for _, u := range part {
+				if err := tx.Set(s.client.Collection(colUsage).Doc(usageID(u.User, u.Asset)), toUsageDoc(u)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// GetUsage returns what was last reported for (user, asset).
+func (s *Store) GetUsage(ctx context.Context, user, asset string) (approvals.Usage, error) {
+	what := fmt.Sprintf("getting usage of %s by %s", asset, user)
+	if err := checkID("user", user); err != nil {
+		return approvals.Usage{}, fmt.Errorf("%s: %w", what, err)
+	}
+	if err := checkID("asset", asset); err != nil {
+		return approvals.Usage{}, fmt.Errorf("%s: %w", what, err)
+	}
+	var d usageDoc
+	ok, err := s.get(ctx, what, s.client.Collection(colUsage).Doc(usageID(user, asset)), &d)
+	if err != nil {
+		return approvals.Usage{}, err
+	}
+	if !ok {
+		return approvals.Usage{}, fmt.Errorf("%s: %w", what, approvals.ErrNotFound)
+	}
+	return d.usage(), nil
+}
+
+// SaveWorkspace stores (or replaces) a workspace, bot token included.
+func (s *Store) SaveWorkspace(ctx context.Context, w approvals.Workspace) error {
+	what := "saving workspace " + w.TeamID
+	if err := checkID("team id", w.TeamID); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if err := checkText("team name", w.TeamName, maxIDLen); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if len(w.BotToken) > 4*maxIDLen {
+		return fmt.Errorf("%s: %w", what, invalid("bot token is %d bytes, more than %d", len(w.BotToken), 4*maxIDLen))
+	}
+	if err := checkTime("installed at", w.InstalledAt); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if s.closed.Load() {
+		return fmt.Errorf("%s: %w", what, errClosed)
+	}
+	cctx, cancel := s.callCtx(ctx)
+	defer cancel()
+	if _, err := s.doc(colWorkspaces, w.TeamID).Set(cctx, toWorkspaceDoc(w)); err != nil {
+		return s.fail(cctx, what, err)
+	}
+	return nil
+}
+
+// GetWorkspace returns a workspace, bot token included.
+func (s *Store) GetWorkspace(ctx context.Context, teamID string) (approvals.Workspace, error) {
+	what := "getting workspace " + teamID
+	if err := checkID("team id", teamID); err != nil {
+		return approvals.Workspace{}, fmt.Errorf("%s: %w", what, err)
+	}
+	var d workspaceDoc
+	ok, err := s.get(ctx, what, s.doc(colWorkspaces, teamID), &d)
+	if err != nil {
+		return approvals.Workspace{}, err
+	}
+	if !ok {
+		return approvals.Workspace{}, fmt.Errorf("%s: %w", what, approvals.ErrNotFound)
+	}
+	return d.workspace(), nil
+}

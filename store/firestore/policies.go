@@ -1,0 +1,147 @@
+package firestore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	fs "cloud.google.com/go/firestore"
+
+	"github.com/steward-dev/steward/approvals"
+	"github.com/steward-dev/steward/policy"
+)
+
+func versionID(v int64) string { return fmt.Sprintf("%010d", v) }
+
+func (s *Store) policyRef(id string) *fs.DocumentRef { return s.doc(colPolicies, id) }
+
+// SavePolicy stores p as the next version of its id, with its audit entry.
+func (s *Store) SavePolicy(ctx context.Context, p policy.Policy, audit approvals.AuditEntry) (policy.Policy, error) {
+	what := "saving policy " + p.ID
+	if err := validatePolicy(p); err != nil {
+		return policy.Policy{}, fmt.Errorf("%s: %w", what, err)
+	}
+	now := time.Now().UTC()
+	audit, err := s.prepareAudit(audit, now)
+	if err != nil {
+		return policy.Policy{}, fmt.Errorf("%s: %w", what, err)
+	}
+	if p.CreatedAt.IsZero() {
+		p.CreatedAt = now
+	}
+	p.CreatedAt = p.CreatedAt.UTC()
+	head := s.policyRef(p.ID)
+	var saved policy.Policy
+	err = s.runTx(ctx, what, func(tx *fs.Transaction) error {
+		var cur policyHeadDoc
+		if _, err := getDoc(tx, nil, head, &cur); err != nil {
+			return err
+		}
+		p.Version = int(cur.LatestVersion) + 1
+		d := toPolicyDoc(p)
+		if err := tx.Create(head.Collection(colVersions).Doc(versionID(d.Version)), d); err != nil {
+			return err
+		}
+		if err := tx.Set(head, policyHeadDoc{policyDoc: d, LatestVersion: d.Version}); err != nil {
+			return err
+		}
+		saved = p
+		return s.txAudit(tx, audit, now)
+	})
+	if err != nil {
+		return policy.Policy{}, err
+	}
+	return saved, nil
+}
+
+// GetPolicy returns the latest version of a policy in force.
+func (s *Store) GetPolicy(ctx context.Context, id string) (policy.Policy, error) {
+	what := "getting policy " + id
+	if err := checkID("policy id", id); err != nil {
+		return policy.Policy{}, fmt.Errorf("%s: %w", what, err)
+	}
+	var d policyHeadDoc
+	ok, err := s.get(ctx, what, s.policyRef(id), &d)
+	if err != nil {
+		return policy.Policy{}, err
+	}
+	if !ok || d.Retired {
+		return policy.Policy{}, fmt.Errorf("%s: %w", what, approvals.ErrNotFound)
+	}
+	return d.policy(), nil
+}
+
+// PolicyHistory returns every version of a policy, oldest first, retired or not.
+func (s *Store) PolicyHistory(ctx context.Context, id string) ([]policy.Policy, error) {
+	what := "listing the history of policy " + id
+	if err := checkID("policy id", id); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	var out []policy.Policy
+	q := s.policyRef(id).Collection(colVersions).OrderBy("version", fs.Asc)
+	err := s.query(ctx, what, q, func(snap *fs.DocumentSnapshot) error {
+		var d policyDoc
+		if err := snap.DataTo(&d); err != nil {
+			return err
+		}
+		out = append(out, d.policy())
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: %w", what, approvals.ErrNotFound)
+	}
+	return out, nil
+}
+
+// ListPolicies returns the latest version of every policy in force, by id.
+func (s *Store) ListPolicies(ctx context.Context) ([]policy.Policy, error) {
+	out := []policy.Policy{}
+	q := s.client.Collection(colPolicies).Where("retired", "==", false)
+	err := s.query(ctx, "listing policies", q, func(snap *fs.DocumentSnapshot) error {
+		var d policyHeadDoc
+		if err := snap.DataTo(&d); err != nil {
+			return err
+		}
+		out = append(out, d.policy())
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b policy.Policy) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// RetirePolicy takes a policy out of force, keeping its history.
+func (s *Store) RetirePolicy(ctx context.Context, id string, audit approvals.AuditEntry) error {
+	what := "retiring policy " + id
+	if err := checkID("policy id", id); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	now := time.Now().UTC()
+	audit, err := s.prepareAudit(audit, now)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	head := s.policyRef(id)
+	return s.runTx(ctx, what, func(tx *fs.Transaction) error {
+		var cur policyHeadDoc
+		ok, err := getDoc(tx, nil, head, &cur)
+		if err != nil {
+			return err
+		}
+		if !ok || cur.Retired {
+			return approvals.ErrNotFound
+		}
+		cur.Retired, cur.RetiredAt, cur.RetiredNS = true, stamp(audit.At), nanos(audit.At)
+		if err := tx.Set(head, cur); err != nil {
+			return err
+		}
+		return s.txAudit(tx, audit, now)
+	})
+}

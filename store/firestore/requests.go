@@ -1,0 +1,239 @@
+package firestore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	fs "cloud.google.com/go/firestore"
+
+	"github.com/steward-dev/steward/approvals"
+)
+
+func (s *Store) requestRef(id string) *fs.DocumentRef { return s.doc(colRequests, id) }
+
+// CreateRequest stores a new request with its audit entry.
+func (s *Store) CreateRequest(ctx context.Context, r approvals.Request, audit approvals.AuditEntry) error {
+	what := "creating request " + r.ID
+	if r.State == "" {
+		r.State = approvals.StatePending
+	}
+	if err := validateRequest(r); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	now := time.Now().UTC()
+	audit, err := s.prepareAudit(audit, now)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	ref := s.requestRef(r.ID)
+	return s.runTx(ctx, what, func(tx *fs.Transaction) error {
+		snap, err := tx.Get(ref)
+		if err == nil && snap.Exists() {
+			return fmt.Errorf("%w: request %s exists", approvals.ErrConflict, r.ID)
+		}
+		if err := tx.Create(ref, toRequestDoc(r)); err != nil {
+			return err
+		}
+		return s.txAudit(tx, audit, now)
+	})
+}
+
+// GetRequest returns one request.
+func (s *Store) GetRequest(ctx context.Context, id string) (approvals.Request, error) {
+	what := "getting request " + id
+	if err := checkID("request id", id); err != nil {
+		return approvals.Request{}, fmt.Errorf("%s: %w", what, err)
+	}
+	var d requestDoc
+	ok, err := s.get(ctx, what, s.requestRef(id), &d)
+	if err != nil {
+		return approvals.Request{}, err
+	}
+	if !ok {
+		return approvals.Request{}, fmt.Errorf("%s: %w", what, approvals.ErrNotFound)
+	}
+	return d.request(), nil
+}
+
+// ListRequests returns matching requests, newest first.
+func (s *Store) ListRequests(ctx context.Context, f approvals.RequestFilter) ([]approvals.Request, error) {
+	q := s.client.Collection(colRequests).Query
+	if f.State != "" {
+		q = q.Where("state", "==", string(f.State))
+	}
+	if f.Requester != "" {
+		q = q.Where("requester", "==", f.Requester)
+	}
+	if f.Approver != "" {
+		q = q.Where("approvers", "array-contains", f.Approver)
+	}
+	q = q.OrderBy("created_ns", fs.Desc)
+	if f.Limit > 0 {
+		q = q.Limit(f.Limit)
+	}
+	out := []approvals.Request{}
+	err := s.query(ctx, "listing requests", q, func(snap *fs.DocumentSnapshot) error {
+		var d requestDoc
+		if err := snap.DataTo(&d); err != nil {
+			return err
+		}
+		out = append(out, d.request())
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Decide records one review in one transaction: it reads the request,
+// applies the review (approvals.ApplyReview, pure, so safe to run again when
+// the transaction is retried) and writes the request, the grants an approval
+// creates and the audit entry.
+func (s *Store) Decide(ctx context.Context, requestID string, review approvals.Review) (approvals.Decision, error) {
+	what := "deciding request " + requestID
+	if err := checkID("request id", requestID); err != nil {
+		return approvals.Decision{}, fmt.Errorf("%s: %w", what, err)
+	}
+	if err := validateReview(review); err != nil {
+		return approvals.Decision{}, fmt.Errorf("%s: %w", what, err)
+	}
+	ref := s.requestRef(requestID)
+	var out approvals.Decision
+	err := s.runTx(ctx, what, func(tx *fs.Transaction) error {
+		var d requestDoc
+		ok, err := getDoc(tx, nil, ref, &d)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return approvals.ErrNotFound
+		}
+		dec, err := approvals.ApplyReview(d.request(), review)
+		if err != nil {
+			return err
+		}
+		if err := validateRequest(dec.Request); err != nil {
+			return err
+		}
+		now := time.Now().UTC()
+		if dec.Audit, err = s.prepareAudit(dec.Audit, now); err != nil {
+			return err
+		}
+		for _, g := range dec.Grants {
+			if err := validateGrant(g); err != nil {
+				return err
+			}
+		}
+		if err := tx.Set(ref, toRequestDoc(dec.Request)); err != nil {
+			return err
+		}
+		// Set, not Create: the pending state read above already guarantees
+		// these grants are written once, and a retried transaction must be
+		// able to write them again.
+		for _, g := range dec.Grants {
+			if err := tx.Set(s.doc(colGrants, g.ID), toGrantDoc(g)); err != nil {
+				return err
+			}
+		}
+		if err := s.txAudit(tx, dec.Audit, now); err != nil {
+			return err
+		}
+		out = dec
+		return nil
+	})
+	if err != nil {
+		return approvals.Decision{}, err
+	}
+	return out, nil
+}
+
+// TransitionRequest moves a request from one of from to to. Leaving the
+// approved state ends the request's active grants in the same transaction,
+// as revoked (to revoked) or expired (anything else).
+func (s *Store) TransitionRequest(ctx context.Context, id string, from []approvals.RequestState, to approvals.RequestState, actor string, at time.Time, audit approvals.AuditEntry) (approvals.Request, error) {
+	what := fmt.Sprintf("moving request %s to %s", id, to)
+	if err := checkID("request id", id); err != nil {
+		return approvals.Request{}, fmt.Errorf("%s: %w", what, err)
+	}
+	if !validRequestState(to) || to == approvals.StatePending {
+		return approvals.Request{}, fmt.Errorf("%s: %w", what, invalid("%q is not a state a request can move to", to))
+	}
+	if len(from) == 0 {
+		return approvals.Request{}, fmt.Errorf("%s: %w", what, invalid("no state to move from"))
+	}
+	if err := checkTime("transition time", at); err != nil {
+		return approvals.Request{}, fmt.Errorf("%s: %w", what, err)
+	}
+	if at.IsZero() {
+		at = time.Now()
+	}
+	at = at.UTC()
+	now := time.Now().UTC()
+	audit, err := s.prepareAudit(audit, now)
+	if err != nil {
+		return approvals.Request{}, fmt.Errorf("%s: %w", what, err)
+	}
+	grantEnd := approvals.GrantExpired
+	if to == approvals.StateRevoked {
+		grantEnd = approvals.GrantRevoked
+	}
+	ref := s.requestRef(id)
+	var out approvals.Request
+	err = s.runTx(ctx, what, func(tx *fs.Transaction) error {
+		var d requestDoc
+		ok, err := getDoc(tx, nil, ref, &d)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return approvals.ErrNotFound
+		}
+		r := d.request()
+		if !slices.Contains(from, r.State) {
+			want := make([]string, len(from))
+			for i, st := range from {
+				want[i] = string(st)
+			}
+			return &approvals.StateError{Subject: "request " + id, Have: string(r.State), Want: want}
+		}
+		var active []grantDoc
+		var activeRefs []*fs.DocumentRef
+		if r.State == approvals.StateApproved {
+			q := s.client.Collection(colGrants).Where("request_id", "==", id).Where("state", "==", string(approvals.GrantActive))
+			snaps, err := tx.Documents(q).GetAll()
+			if err != nil {
+				return err
+			}
+			for _, snap := range snaps {
+				var g grantDoc
+				if err := snap.DataTo(&g); err != nil {
+					return fmt.Errorf("decoding %s: %w", snap.Ref.Path, err)
+				}
+				active = append(active, g)
+				activeRefs = append(activeRefs, snap.Ref)
+			}
+		}
+		r.State, r.UpdatedAt = to, at
+		if err := tx.Set(ref, toRequestDoc(r)); err != nil {
+			return err
+		}
+		for i, g := range active {
+			g.State, g.EndedAt, g.EndedNS, g.EndedBy = string(grantEnd), stamp(at), nanos(at), actor
+			if err := tx.Set(activeRefs[i], g); err != nil {
+				return err
+			}
+		}
+		if err := s.txAudit(tx, audit, now); err != nil {
+			return err
+		}
+		out = r
+		return nil
+	})
+	if err != nil {
+		return approvals.Request{}, err
+	}
+	return out, nil
+}

@@ -1,0 +1,74 @@
+// Package storetest is the conformance suite every approvals.Store
+// implementation must pass. store/sqlite and store/firestore run it from
+// their own tests:
+//
+//	func TestConformance(t *testing.T) { storetest.Run(t, opener) }
+//	func BenchmarkStore(b *testing.B)  { storetest.Bench(b, opener) }
+//
+// The suite checks behaviour a user of the store would notice: nothing is
+// lost, nothing is applied twice, bad input changes nothing.
+//
+// Times: the suite uses UTC times with nanosecond parts and expects them back
+// exactly (time.Time.Equal) and in UTC, because expiry is exact at the
+// boundary. A backend whose native timestamps are coarser must store
+// nanoseconds itself (for example as int64 unix nanos).
+package storetest
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/steward-dev/steward/approvals"
+)
+
+// Opener opens the store under test. Two calls with the same name must give
+// two handles on the same data (as after a process restart); different names
+// must give independent, empty stores.
+//
+// Names match ^[a-z][a-z0-9-]{0,39}$ and are unique within one Run or Bench
+// call. An opener that keeps data across Run calls (a shared emulator) should
+// prefix them with something unique per top-level test.
+//
+// The opener closes what it opened (t.Cleanup) and must tolerate a handle the
+// suite already closed itself (the reopen cases close the first handle to
+// simulate a restart): ignore the error of a second Close.
+type Opener func(t testing.TB, name string) approvals.Store
+
+// Run runs the conformance suite, one subtest (t.Run) per behaviour.
+func Run(t *testing.T, open Opener) {
+	for i, c := range cases() {
+		t.Run(c.name, func(t *testing.T) {
+			c.run(t, func(t testing.TB, suffix string) approvals.Store {
+				return open(t, storeName(i, c.name, suffix))
+			})
+		})
+	}
+}
+
+// testCase is one behaviour of the suite. run gets an opener scoped to the
+// case, so names never collide between cases.
+type testCase struct {
+	name string
+	run  func(t *testing.T, open Opener)
+}
+
+// storeName turns a case and a per-case suffix into a name the Opener
+// contract allows: short, lowercase, unique per case.
+func storeName(i int, caseName, suffix string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(caseName) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('-')
+		}
+	}
+	short := b.String()
+	if len(short) > 20 {
+		short = short[:20]
+	}
+	short = strings.Trim(short, "-")
+	return fmt.Sprintf("c%02d-%s-%s", i, short, suffix)
+}
