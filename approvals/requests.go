@@ -242,6 +242,7 @@ func (s *Service) Decide(ctx context.Context, requestID, reviewer string, verdic
 	if n := len([]rune(comment)); n > maxCommentLength {
 		return Decision{}, fmt.Errorf("deciding request %s: %w: the comment is %d characters; at most %d are allowed", requestID, ErrInvalid, n, maxCommentLength)
 	}
+	defer s.lockRequest(requestID)()
 	r, err := s.store.GetRequest(ctx, requestID)
 	if err != nil {
 		return Decision{}, fmt.Errorf("deciding request %s: %w", requestID, err)
@@ -255,6 +256,16 @@ func (s *Service) Decide(ctx context.Context, requestID, reviewer string, verdic
 		return Decision{}, s.refuse(ctx, reviewer, "request.review_refused", subject,
 			fmt.Errorf("deciding request %s: %w: %s is neither the owner of every asset (%s) nor in the governance group %q",
 				requestID, ErrNotApprover, reviewer, strings.Join(r.Assets, ", "), s.cfg.GovernanceGroup))
+	}
+	// Answer repeats from the read; only a live question reaches the
+	// compare-and-set (which re-checks all of this in its transaction).
+	if r.State != StatePending {
+		return Decision{}, fmt.Errorf("deciding request %s: %w", requestID, &DecidedError{RequestID: r.ID, State: r.State, By: r.DecidedBy, At: r.DecidedAt})
+	}
+	for _, prev := range r.Reviews {
+		if prev.Reviewer == reviewer {
+			return Decision{}, fmt.Errorf("deciding request %s: %w: %s at %s", requestID, ErrAlreadyReviewed, reviewer, prev.At.UTC().Format("2006-01-02 15:04:05Z"))
+		}
 	}
 	d, err := s.store.Decide(ctx, requestID, Review{Reviewer: reviewer, Verdict: verdict, Comment: comment, At: s.clock()})
 	if err != nil {
@@ -367,6 +378,9 @@ func (s *Service) Extend(ctx context.Context, requestID, actor string, duration 
 	}
 	if strings.TrimSpace(reason) == "" {
 		reason = "extension of request " + orig.ID + ": " + orig.Reason
+		if r := []rune(reason); len(r) > s.cfg.MaxReasonLength {
+			reason = string(r[:s.cfg.MaxReasonLength])
+		}
 	}
 	res, err := s.Submit(ctx, NewRequest{
 		Requester: actor, Assets: orig.Assets, Query: orig.Query, Action: orig.Action,

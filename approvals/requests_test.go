@@ -266,14 +266,17 @@ func TestBadVerdictAndCommentAreRejected(t *testing.T) {
 
 func TestConcurrentApprovalsDecideOnceSQLite(t *testing.T) {
 	e := newEnv(t)
-	concurrentApprovals(t, e.svc, e.store)
+	// A second replica: its own connection to the same database file.
+	other := approvals.New(openSQLite(t, e.path), testCatalog(t), e.clock.Now, testConfig())
+	concurrentApprovals(t, []*approvals.Service{e.svc, other}, e.store)
 }
 
-// concurrentApprovals: 100 approve clicks at once by the three approvers make
-// one decision, one set of grants and one approval audit entry.
-func concurrentApprovals(t *testing.T, svc *approvals.Service, st approvals.Store) {
+// concurrentApprovals: 100 approve clicks at once, spread over the replicas
+// and the two governance approvers of a request that needs two approvals,
+// make two reviews, one decision, one set of grants and one approval audit entry.
+func concurrentApprovals(t *testing.T, svcs []*approvals.Service, st approvals.Store) {
 	ctx := context.Background()
-	res, err := svc.Submit(ctx, approvals.NewRequest{Requester: "alice", Assets: []string{"fin.ledger", "fin.payroll"}, Duration: time.Hour, Reason: "audit"})
+	res, err := svcs[0].Submit(ctx, approvals.NewRequest{Requester: "alice", Assets: []string{"fin.ledger", "fin.payroll"}, Duration: time.Hour, Reason: "audit"})
 	require.NoError(t, err)
 	id := res.Request.ID
 	require.Equal(t, 2, res.Request.RequiredApprovals)
@@ -287,7 +290,7 @@ func concurrentApprovals(t *testing.T, svc *approvals.Service, st approvals.Stor
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d, err := svc.Decide(ctx, id, reviewers[i%2], approvals.Approve, "")
+			d, err := svcs[(i/2)%len(svcs)].Decide(ctx, id, reviewers[i%2], approvals.Approve, "")
 			mu.Lock()
 			defer mu.Unlock()
 			var de *approvals.DecidedError

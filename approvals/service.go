@@ -38,6 +38,42 @@ type Service struct {
 	now   func() time.Time
 	cfg   Config
 	cat   atomic.Pointer[catalogView]
+
+	// deciding serialises this process's decisions on one request: a burst of
+	// clicks on one card becomes a queue of cheap reads instead of a pile of
+	// contending store transactions. Replicas still race through the store's
+	// compare-and-set, which stays the only authority.
+	decidingMu sync.Mutex
+	deciding   map[string]*keyedLock
+}
+
+type keyedLock struct {
+	mu   sync.Mutex
+	refs int
+}
+
+// lockRequest holds the per-request lock until the returned func is called.
+func (s *Service) lockRequest(id string) func() {
+	s.decidingMu.Lock()
+	if s.deciding == nil {
+		s.deciding = map[string]*keyedLock{}
+	}
+	l := s.deciding[id]
+	if l == nil {
+		l = &keyedLock{}
+		s.deciding[id] = l
+	}
+	l.refs++
+	s.decidingMu.Unlock()
+	l.mu.Lock()
+	return func() {
+		l.mu.Unlock()
+		s.decidingMu.Lock()
+		if l.refs--; l.refs == 0 {
+			delete(s.deciding, id)
+		}
+		s.decidingMu.Unlock()
+	}
 }
 
 // catalogView is a catalog with the lookups the workflow needs, built once per

@@ -239,9 +239,6 @@ func (b *Bot) requestCard(ctx context.Context, r approvals.Request) Message {
 	}
 	bl := []slack.Block{header(title)}
 	who := b.mention(r.Requester)
-	if u.Name != "" && u.SlackID != "" {
-		who += " (" + esc(u.Name) + ")"
-	}
 	dur := humanDuration(r.Duration)
 	bl = append(bl, section(fmt.Sprintf("%s asks for *%s* access to %s for *%s*.", who, r.Action, b.assetList(r.Assets, 10), dur)))
 

@@ -318,3 +318,17 @@ func (b *Bot) Tick(ctx context.Context, rsp Responder) {
 	}
 	b.trigger()
 }
+
+// RunTicker calls Tick every interval until ctx ends.
+func (b *Bot) RunTicker(ctx context.Context, every time.Duration, rsp Responder) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		b.Tick(ctx, rsp)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

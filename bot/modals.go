@@ -251,6 +251,14 @@ func splitConditions(subjects [][]policy.Term) (clauses [][]policy.Term, conds [
 	if len(subjects) == 0 {
 		return nil, nil
 	}
+	if len(subjects) == 1 {
+		// One clause: the copilot puts the subject first and folds the
+		// sentence's conditions in after it.
+		if len(subjects[0]) <= 1 {
+			return [][]policy.Term{slices.Clone(subjects[0])}, nil
+		}
+		return [][]policy.Term{{subjects[0][0]}}, slices.Clone(subjects[0][1:])
+	}
 	for _, t := range subjects[0] {
 		shared := true
 		for _, c := range subjects[1:] {
@@ -259,7 +267,7 @@ func splitConditions(subjects [][]policy.Term) (clauses [][]policy.Term, conds [
 				break
 			}
 		}
-		if shared && (len(subjects) > 1 || t.Negate || len(subjects[0]) > 1) {
+		if shared {
 			conds = append(conds, t)
 		}
 	}

@@ -91,6 +91,7 @@ var (
 	}
 	mentionRe   = regexp.MustCompile(`<@[A-Z0-9]+(\|[^>]*)?>`)
 	forDurRe    = regexp.MustCompile(`(?i)\s+for\s+((?:\d+|a couple of|[a-z]+)\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?|quarters?|[hdw])|today|ever|good)\b`)
+	badDurRe    = regexp.MustCompile(`(?i)\s+for\s+(\d+\s*[a-z]+)\b`)
 	reasonMarks = []string{" because ", " since ", " so that ", " so i can ", " in order to ", " to ", " for reason ", " reason: ", " - ", " — "}
 )
 
@@ -118,6 +119,10 @@ func parseAccess(text string) (accessAsk, error) {
 		s = before + " " + strings.TrimSpace(after)
 		s = strings.TrimSpace(s)
 		lower = strings.ToLower(s)
+	} else if m := badDurRe.FindStringSubmatch(s); m != nil {
+		if _, err := parseDuration(m[1]); err != nil {
+			return accessAsk{}, err
+		}
 	}
 
 	// The reason: after "because", "to ...", "so that ...".

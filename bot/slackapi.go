@@ -120,3 +120,12 @@ func (w *webResponder) LookupByEmail(ctx context.Context, email string) (string,
 	}
 	return u.ID, nil
 }
+
+// NewWebResponder answers through the Slack Web API with token (for the
+// periodic work in RunTicker, which has no incoming request to answer).
+func NewWebResponder(token, apiURL string) Responder {
+	if apiURL == "" {
+		apiURL = DefaultAPIURL
+	}
+	return newWebResponder(token, apiURL, nil)
+}

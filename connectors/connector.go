@@ -38,19 +38,23 @@ type Grant struct {
 
 // Change is one step of a plan, with the statement or call that carries it out.
 type Change struct {
-	Op        string `json:"op"` // grant | revoke | create_role | grant_role
+	Op        string `json:"op"` // one of the Op constants
 	Grant     Grant  `json:"grant"`
 	Statement string `json:"statement"`
 	// Role is the platform principal the change is made on (e.g. the managed
 	// PostgreSQL role), Privileges the platform privileges it adds or removes.
 	Role       string   `json:"role,omitempty"`
 	Privileges []string `json:"privileges,omitempty"`
+	// Object is the platform object changed, as the platform spells it
+	// (for PostgreSQL the quoted "schema"."table").
+	Object string `json:"object,omitempty"`
 }
 
 // Ops a Change can carry.
 const (
 	OpCreateRole = "create_role" // create the principal Steward grants through
 	OpGrantRole  = "grant_role"  // give that principal to the user's login
+	OpRevokeRole = "revoke_role" // take it from anyone else
 	OpGrant      = "grant"
 	OpRevoke     = "revoke"
 )

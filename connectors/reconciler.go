@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/steward-dev/steward/approvals"
 	"github.com/steward-dev/steward/policy"
@@ -53,8 +54,13 @@ type ReconcilerConfig struct {
 	Now    func() time.Time
 	Logger *slog.Logger
 	// OnApplied is called after a connector applied changes, with those that
-	// went through (also after a partly failed apply).
+	// went through (also after a partly failed apply). It runs inside the
+	// pass: it may call Trigger, Status or GrantState, not RunOnce.
 	OnApplied func(connector string, applied []Change)
+	// Registerer, when set, receives Prometheus metrics
+	// (steward_reconcile_*: passes, changes applied, pending changes, pass
+	// duration, last success).
+	Registerer prometheus.Registerer
 }
 
 // Connector pass states shown in Status.
@@ -107,6 +113,7 @@ type Reconciler struct {
 	cfg      ReconcilerConfig
 	log      *slog.Logger
 	trigger  chan struct{}
+	metrics  *metrics
 
 	pass sync.Mutex // one pass at a time in this process
 
@@ -148,6 +155,10 @@ func NewReconciler(src DesiredSource, cat *policy.Catalog, leases Leases, conns 
 		platform: map[string]string{},
 		trigger:  make(chan struct{}, 1),
 		status:   map[string]*Status{},
+	}
+	var err error
+	if r.metrics, err = newMetrics(cfg.Registerer); err != nil {
+		return nil, fmt.Errorf("reconciler: registering metrics: %w", err)
 	}
 	seen := map[string]bool{}
 	for _, c := range conns {
@@ -255,8 +266,8 @@ const (
 )
 
 // GrantState says whether a grant desired since `since` (e.g. the decision
-// time) is on its platform yet: applied once a pass that started at or after
-// since converged; skipped (with the reason) when the connector cannot carry
+// time) is on its platform yet: applied once a pass that started after since
+// converged; skipped (with the reason) when the connector cannot carry
 // it out; applying otherwise.
 func (r *Reconciler) GrantState(user, asset string, since time.Time) (state, detail string) {
 	platform := r.platform[asset]
@@ -267,7 +278,7 @@ func (r *Reconciler) GrantState(user, asset string, since time.Time) (state, det
 			continue
 		}
 		s := r.status[c.Name()]
-		if s.LastSuccess.IsZero() || s.LastSuccess.Before(since) {
+		if !s.LastSuccess.After(since) {
 			return GrantApplying, s.LastError
 		}
 		for _, sk := range s.Skipped {
@@ -335,12 +346,14 @@ func (r *Reconciler) runPass(ctx context.Context, force bool) []Result {
 			break
 		}
 		var res Result
+		start := time.Now()
 		if derr != nil {
 			res = Result{Connector: c.Name(), Err: derr}
 		} else {
 			res = r.reconcile(ctx, c, r.forConnector(c, desired, now), now)
 		}
-		r.record(res, now)
+		st := r.record(res, now)
+		r.metrics.observe(st, res, time.Since(start))
 		results = append(results, res)
 		if len(res.Applied) > 0 && r.cfg.OnApplied != nil {
 			r.cfg.OnApplied(c.Name(), res.Applied)
@@ -431,10 +444,11 @@ func (r *Reconciler) setState(name string, f func(*Status)) {
 	f(r.status[name])
 }
 
-func (r *Reconciler) record(res Result, started time.Time) {
+func (r *Reconciler) record(res Result, started time.Time) Status {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := r.status[res.Connector]
+	defer func() { out = *s }()
 	s.Applied = len(res.Applied)
 	switch {
 	case res.LeaseHeld:

@@ -16,6 +16,9 @@ const (
 	kGroup
 	kTag
 	kAsset
+	// kCondition marks a condition ("completed HIPAA training"), where
+	// descriptions may match any word, not only words for people.
+	kCondition
 
 	subjectKinds = kAttr | kGroup
 	objectKinds  = kTag | kAsset
@@ -106,6 +109,7 @@ type catalogIndex struct {
 	words     []string // every name word, sorted (near-spelling suggestions)
 
 	subjFill, condFill, objFill map[string]bool // words a phrase may drop
+	multi                       map[string]bool // attribute -> some user has several values
 }
 
 // seniority words that may precede a job name without changing the job.
@@ -155,9 +159,10 @@ func newCatalogIndex(cat *policy.Catalog) *catalogIndex {
 		tagIdx:    map[string]int32{},
 		assetIdx:  map[string]int32{},
 		users:     len(cat.Users),
-		subjFill:  mergeSets(subjectFiller, peopleWords),
-		condFill:  mergeSets(subjectFiller, peopleWords, set("on", "in", "at", "from", "and")),
-		objFill:   mergeSets(dataWords, objectLinkers),
+		subjFill:  mergeSets(subjectFiller, peopleWords, stopWords),
+		condFill:  mergeSets(subjectFiller, peopleWords, stopWords, set("on", "in", "at", "from", "and")),
+		objFill:   mergeSets(dataWords, objectLinkers, stopWords),
+		multi:     map[string]bool{},
 	}
 	add := func(e entry) int32 {
 		ix.entries = append(ix.entries, e)
@@ -193,6 +198,11 @@ func newCatalogIndex(cat *policy.Catalog) *catalogIndex {
 		}
 	}
 
+	for _, u := range cat.Users {
+		for k, vs := range u.Attributes {
+			ix.multi[k] = ix.multi[k] || len(vs) > 1
+		}
+	}
 	for _, k := range sortedKeys(cat.Attributes) {
 		attr := cat.Attributes[k]
 		kt := normTokens(k)
@@ -489,6 +499,12 @@ func (ix *catalogIndex) resolveSpan(words []string, kinds kindMask) (resolved, b
 			}
 		}
 	}
+	// Descriptions are prose: a word found there names a person only when it
+	// is a word for a person ("comptroller" in "acting as comptroller"), not
+	// any word ("tax" in "prepares tax filings").
+	if kinds&(objectKinds|kCondition) == 0 && !personNoun(words[len(words)-1]) {
+		return resolved{}, false
+	}
 	if ids := ix.descContains(words, kinds); len(ids) > 0 && len(ids) <= 4 && sameFamily(ix, ids) {
 		hs := make([]hit, len(ids))
 		for i, id := range ids {
@@ -589,9 +605,9 @@ func (ix *catalogIndex) match(h hit, phrase string, r resolved) Match {
 	var why string
 	switch h.how {
 	case howName:
-		why = fmt.Sprintf("%s is named %q", e.label(), phrase)
-		if normKey(phrase) == normKey(e.displayName()) && strings.ToLower(squeeze(phrase)) != strings.ToLower(e.displayName()) {
-			why = fmt.Sprintf("%q is %s (same words, ignoring case and plurals)", phrase, e.label())
+		why = fmt.Sprintf("%q matches %s by name", phrase, e.label())
+		if strings.ToLower(squeeze(phrase)) != strings.ToLower(e.displayName()) {
+			why += " (ignoring case, punctuation and plurals)"
 		}
 	case howAlias:
 		why = fmt.Sprintf("%q is an alias of %s", h.via, e.label())
@@ -825,4 +841,15 @@ func Candidates(cat *policy.Catalog, phrase string, k int) []Match {
 		return nil
 	}
 	return newCatalogIndex(cat).candidates(phrase, allKinds, k)
+}
+
+// personNoun reports whether a (singular) word looks like a word for a
+// person or a role: lawyer, auditor, pharmacist, accountant, physician.
+func personNoun(w string) bool {
+	for _, suf := range []string{"er", "or", "ist", "ant", "ent", "ian", "man", "woman", "eer", "ive", "rep", "ee", "nurse", "head", "lead", "chief", "staff", "officer", "clerk", "agent"} {
+		if strings.HasSuffix(w, suf) && len(w) > len(suf)+1 {
+			return true
+		}
+	}
+	return false
 }

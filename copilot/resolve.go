@@ -2,6 +2,7 @@ package copilot
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -70,9 +71,18 @@ func (ix *catalogIndex) segment(words []string, kinds kindMask, filler map[strin
 	return out, true
 }
 
-// phraseWords are the normalised words of a phrase without stop words.
+// phraseWords are the normalised words of a phrase without leading stop
+// words; later ones stay ("Ward A", "date of birth") and the segmenter may
+// drop them.
 func phraseWords(phrase string) []string {
-	return contentWords(normTokens(truncateRunes(phrase, 300)))
+	return trimStop(normTokens(truncateRunes(phrase, 300)))
+}
+
+func trimStop(words []string) []string {
+	for len(words) > 0 && stopWords[words[0]] {
+		words = words[1:]
+	}
+	return words
 }
 
 func allIn(words []string, sets ...map[string]bool) bool {
@@ -159,14 +169,14 @@ func (ix *catalogIndex) resolveSubject(phrase string) subjectResult {
 	if len(words) == 1 && firstPerson[words[0]] || len(words) == 0 && firstPerson[strings.ToLower(strings.TrimSpace(phrase))] {
 		return subjectResult{problem: "a policy is about kinds of people, not yourself; to get access for yourself, file an access request"}
 	}
-	if len(words) == 0 || allIn(words, peopleWords) {
+	if len(words) == 0 || allIn(words, peopleWords, stopWords) {
 		return subjectResult{dnf: [][]policy.Term{{}}, matches: []Match{{Kind: "everyone", Score: 1, Why: fmt.Sprintf("%q means every user in the catalog", phrase)}}}
 	}
-	return ix.resolvePeople(words, ix.subjFill)
+	return ix.resolvePeople(words, ix.subjFill, subjectKinds)
 }
 
-func (ix *catalogIndex) resolvePeople(words []string, filler map[string]bool) subjectResult {
-	segs, ok := ix.segment(words, subjectKinds, filler)
+func (ix *catalogIndex) resolvePeople(words []string, filler map[string]bool, kinds kindMask) subjectResult {
+	segs, ok := ix.segment(words, kinds, filler)
 	if !ok {
 		return subjectResult{problem: "nothing in the catalog matches it"}
 	}
@@ -262,6 +272,20 @@ type conditionResult struct {
 // resolveCondition resolves "completed PCI training", "in Mexico",
 // "not seasonal workers", "outside Canada", "on call".
 func (ix *catalogIndex) resolveCondition(text string) conditionResult {
+	neg, words := conditionWords(text)
+	if parts := splitList(text); len(parts) > 1 && len(words) > 0 {
+		if r, ok := ix.resolveConditionList(parts, neg, reOr.MatchString(text)); ok {
+			return r
+		}
+	}
+	return ix.resolveConditionWords(neg, words)
+}
+
+var reOr = regexp.MustCompile(`(?i)\bor\b`)
+
+// conditionWords strips the verbs and prepositions in front of a condition
+// ("after completing", "based in") and reads its negation ("not", "outside").
+func conditionWords(text string) (bool, []string) {
 	words := normTokens(truncateRunes(text, 300))
 	neg := false
 	for len(words) > 0 {
@@ -280,14 +304,86 @@ func (ix *catalogIndex) resolveCondition(text string) conditionResult {
 		}
 		break
 	}
-	words = contentWords(words)
+	return neg, trimStop(words)
+}
+
+// resolveConditionList resolves "in Germany or France", "completed PCI and
+// SOX training": items joined by "or" are alternatives; items joined by
+// "and" must all hold, except values of an attribute each person has only
+// one of ("in Germany and France"), which can only mean either.
+func (ix *catalogIndex) resolveConditionList(parts []string, neg, or bool) (conditionResult, bool) {
+	var items []conditionResult
+	for i, p := range parts {
+		pn, w := conditionWords(p)
+		if i == 0 {
+			pn = false // the list's own negation is applied once, below
+		}
+		if pn || len(w) == 0 {
+			return conditionResult{}, false
+		}
+		r := ix.resolveConditionWords(false, w)
+		if r.problem != "" || r.noneTags != nil {
+			return conditionResult{}, false
+		}
+		items = append(items, r)
+	}
+	if !or {
+		key := ""
+		for _, it := range items {
+			if len(it.dnf) != 1 || len(it.dnf[0]) != 1 || it.dnf[0][0].Attribute == "" {
+				key = ""
+				break
+			}
+			if key == "" {
+				key = it.dnf[0][0].Attribute
+			} else if key != it.dnf[0][0].Attribute {
+				key = ""
+				break
+			}
+		}
+		or = key != "" && ix.singleValued(key)
+	}
+	var dnf [][]policy.Term
+	var matches []Match
+	if or {
+		for _, it := range items {
+			dnf = append(dnf, it.dnf...)
+		}
+	} else {
+		dnf = [][]policy.Term{{}}
+		for _, it := range items {
+			dnf = product(dnf, it.dnf)
+		}
+	}
+	for _, it := range items {
+		matches = append(matches, it.matches...)
+	}
+	if neg {
+		dnf = negateDNF(dnf)
+		if dnf == nil {
+			return conditionResult{}, false
+		}
+	}
+	return conditionResult{dnf: dnf, matches: matches}, true
+}
+
+// singleValued reports whether no user has more than one value of attr.
+func (ix *catalogIndex) singleValued(attr string) bool {
+	v, ok := ix.multi[attr]
+	return ok && !v
+}
+
+func (ix *catalogIndex) resolveConditionWords(neg bool, words []string) conditionResult {
 	if len(words) == 0 {
 		return conditionResult{problem: "it names nothing to check"}
 	}
-	if allIn(words, peopleWords) {
+	if w := relational(words); w != "" {
+		return conditionResult{problem: relationalProblem(w)}
+	}
+	if allIn(words, peopleWords, stopWords) {
 		return conditionResult{problem: "it names everyone, which does not narrow the policy"}
 	}
-	r := ix.resolvePeople(words, ix.condFill)
+	r := ix.resolvePeople(words, ix.condFill, subjectKinds|kCondition)
 	if r.problem != "" {
 		if neg {
 			// "except SSNs": an exception that names data leaves that data out.
@@ -350,8 +446,11 @@ const coversEverything = "it names no data in particular and would cover every a
 // transactions" -> cards.transactions) when the phrase names one, otherwise
 // tags that must all be present ("confidential PCI data").
 func (ix *catalogIndex) resolveObject(phrase string) objectResult {
+	if w := relational(normTokens(truncateRunes(phrase, 300))); w != "" {
+		return objectResult{problem: relationalProblem(w)}
+	}
 	words := phraseWords(phrase)
-	if len(words) == 0 || allIn(words, dataWords, objectLinkers, set("everything", "anything", "every", "all", "any", "whatever", "whole", "entire")) {
+	if len(words) == 0 || allIn(words, stopWords, dataWords, objectLinkers, set("everything", "anything", "every", "all", "any", "whatever", "whole", "entire")) {
 		return objectResult{problem: coversEverything}
 	}
 	segs, ok := ix.segment(words, objectKinds, ix.objFill)
@@ -478,4 +577,21 @@ func hasAny(tags, want []string) bool {
 		}
 	}
 	return false
+}
+
+// relationalWords tie the data to the particular person ("her ward", "their
+// own patients"): a policy over user attributes and data tags cannot say that.
+var relationalWords = set("his", "her", "hers", "their", "theirs", "own", "them", "themselves", "himself", "herself", "assigned", "whose")
+
+func relational(words []string) string {
+	for _, w := range words {
+		if relationalWords[w] {
+			return w
+		}
+	}
+	return ""
+}
+
+func relationalProblem(w string) string {
+	return fmt.Sprintf("%q ties the data to each person (a relationship, such as their own records or their ward), which a policy over user attributes and data tags cannot express; name an attribute or tag instead (\"nurses in Ward A\")", w)
 }

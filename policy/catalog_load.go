@@ -366,6 +366,12 @@ func (p *catalogParser) described(n *yaml.Node, what string) (string, []string) 
 
 func named[T any](p *catalogParser, n *yaml.Node, kind string, mk func(string, []string) T) map[string]T {
 	out := map[string]T{}
+	if p.isSeq(n) {
+		for _, name := range p.nameList(n, kind+"s") {
+			out[name] = mk("", nil)
+		}
+		return out
+	}
 	fs, _ := p.fields(n, kind+"s")
 	for _, f := range fs {
 		if strings.TrimSpace(f.key) == "" {
@@ -374,6 +380,39 @@ func named[T any](p *catalogParser, n *yaml.Node, kind string, mk func(string, [
 		}
 		d, a := p.described(f.v, kind+" "+f.key)
 		out[f.key] = mk(d, a)
+	}
+	return out
+}
+
+// nameList accepts the shorthand of a plain list of names where a mapping
+// of name -> {description, aliases} is expected (tags: [PII, PCI]). It
+// returns nil, leaving the node to fields, when the node is not a list.
+func (p *catalogParser) isSeq(n *yaml.Node) bool {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 64; i++ {
+		n = n.Alias
+	}
+	return n != nil && n.Kind == yaml.SequenceNode
+}
+
+func (p *catalogParser) nameList(n *yaml.Node, what string) []string {
+	d := p.deref(n)
+	if d == nil || d.Kind != yaml.SequenceNode {
+		return nil
+	}
+	names, lines := p.strList(d, what, false)
+	seen := map[string]int{}
+	out := names[:0]
+	for i, name := range names {
+		if strings.TrimSpace(name) == "" {
+			p.errf(d, "%s: a name cannot be empty", what)
+			continue
+		}
+		if first, dup := seen[name]; dup {
+			p.problems = append(p.problems, Problem{Line: lines[i], Msg: fmt.Sprintf("%s: %q is listed twice (first at line %d)", what, name, first)})
+			continue
+		}
+		seen[name] = lines[i]
+		out = append(out, name)
 	}
 	return out
 }
@@ -393,6 +432,12 @@ func (p *catalogParser) attributes(c *Catalog, n *yaml.Node) {
 			case "description":
 				a.Description, _ = p.str(af.v, what+" description")
 			case "values":
+				if p.isSeq(af.v) {
+					for _, v := range p.nameList(af.v, what+" values") {
+						a.Values[v] = Value{}
+					}
+					break
+				}
 				vfs, _ := p.fields(af.v, what+" values")
 				for _, vf := range vfs {
 					if vf.key == "" {
@@ -540,6 +585,23 @@ func validateCatalog(c *Catalog, pos *positions) []Problem {
 	add := func(line int, format string, args ...any) {
 		probs = append(probs, Problem{Line: line, Msg: fmt.Sprintf(format, args...)})
 	}
+	// Suggestions cost a scan of the known names; remember them and stop
+	// suggesting after a while, so a catalog with a million bad references
+	// still fails fast.
+	memo := map[string]string{}
+	suggest := func(kind, got string, known func() []string) string {
+		key := kind + "\x00" + got
+		if s, ok := memo[key]; ok {
+			return s
+		}
+		if len(memo) >= 100 {
+			return ""
+		}
+		s := suggest(got, known())
+		memo[key] = s
+		return s
+	}
+	tagNames := func() []string { return keys(c.Tags) }
 	upos := func(i int) userPos {
 		if pos != nil && i < len(pos.users) {
 			return pos.users[i]
@@ -602,19 +664,19 @@ func validateCatalog(c *Catalog, pos *positions) []Problem {
 		}
 		for gi, g := range u.Groups {
 			if _, ok := c.Groups[g]; !ok {
-				add(orLine(at(up.groups, gi), up.line), "%s: unknown group %q%s", what, g, suggest(g, keys(c.Groups)))
+				add(orLine(at(up.groups, gi), up.line), "%s: unknown group %q%s", what, g, suggest("group", g, func() []string { return keys(c.Groups) }))
 			}
 		}
 		for _, k := range sortedKeys(u.Attributes) {
 			vals := u.Attributes[k]
 			attr, ok := c.Attributes[k]
 			if !ok {
-				add(orLine(up.attrKeys[k], up.line), "%s: unknown attribute key %q%s", what, k, suggest(k, keys(c.Attributes)))
+				add(orLine(up.attrKeys[k], up.line), "%s: unknown attribute key %q%s", what, k, suggest("attribute", k, func() []string { return keys(c.Attributes) }))
 				continue
 			}
 			for vi, v := range vals {
 				if _, ok := attr.Values[v]; !ok {
-					add(orLine(at(up.attrVals[k], vi), orLine(up.attrKeys[k], up.line)), "%s: unknown value %q for attribute %s%s", what, v, k, suggest(v, keys(attr.Values)))
+					add(orLine(at(up.attrVals[k], vi), orLine(up.attrKeys[k], up.line)), "%s: unknown value %q for attribute %s%s", what, v, k, suggest("value "+k, v, func() []string { return keys(attr.Values) }))
 				}
 			}
 		}
@@ -646,13 +708,13 @@ func validateCatalog(c *Catalog, pos *positions) []Problem {
 		}
 		for ti, t := range a.Tags {
 			if _, ok := c.Tags[t]; !ok {
-				add(orLine(at(ap.tags, ti), ap.line), "%s: unknown tag %q%s", what, t, suggest(t, keys(c.Tags)))
+				add(orLine(at(ap.tags, ti), ap.line), "%s: unknown tag %q%s", what, t, suggest("tag", t, tagNames))
 			}
 		}
 		for _, col := range sortedKeys(a.Columns) {
 			for ti, t := range a.Columns[col] {
 				if _, ok := c.Tags[t]; !ok {
-					add(orLine(at(ap.colTags[col], ti), orLine(ap.columns[col], ap.line)), "%s: column %s: unknown tag %q%s", what, col, t, suggest(t, keys(c.Tags)))
+					add(orLine(at(ap.colTags[col], ti), orLine(ap.columns[col], ap.line)), "%s: column %s: unknown tag %q%s", what, col, t, suggest("tag", t, tagNames))
 				}
 			}
 		}

@@ -216,3 +216,17 @@ func TestLoadCatalogMissingFile(t *testing.T) {
 	assert.True(t, errors.Is(err, os.ErrNotExist))
 	assert.Contains(t, err.Error(), "loading catalog")
 }
+
+func TestCatalogNameListShorthand(t *testing.T) {
+	src := "attributes:\n  dept: {values: [Finance, Risk]}\ngroups: [g1, g2]\ntags: [PII, PCI]\nusers:\n  - {id: a, name: A, groups: [g2], attributes: {dept: Risk}}\nassets:\n  - {id: t, name: t, tags: [PCI]}\n"
+	c, err := ParseCatalog("c.yaml", []byte(src))
+	require.NoError(t, err)
+	assert.Len(t, c.Tags, 2)
+	assert.Len(t, c.Groups, 2)
+	assert.Len(t, c.Attributes["dept"].Values, 2)
+
+	_, err = ParseCatalog("c.yaml", []byte("tags:\n  - PII\n  - PII\n"))
+	var ce *CatalogError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, []Problem{{3, `tags: "PII" is listed twice (first at line 2)`}}, ce.Problems)
+}

@@ -257,7 +257,9 @@ func (e *Evaluator) Explain(userID, assetID string, action Action) Explanation {
 		ex.Summary = fmt.Sprintf("denied: no policy lets %s %s %s", userID, verb, assetID)
 	}
 	if len(ex.Masks) > 0 && ex.Allowed {
-		ex.Summary += fmt.Sprintf("; columns %s are masked", strings.Join(e.maskedColumns(u, a), ", "))
+		if cols := e.maskedColumns(u, a); len(cols) > 0 {
+			ex.Summary += fmt.Sprintf("; columns %s are masked", strings.Join(cols, ", "))
+		}
 	}
 	return ex
 }

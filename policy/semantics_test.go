@@ -244,3 +244,34 @@ func TestNewEvaluatorRejectsBadPolicies(t *testing.T) {
 	assert.Contains(t, err.Error(), `policy a: objects[0]: unknown tag "Nope"`)
 	assert.Contains(t, err.Error(), `policy b: the id is used by more than one policy`)
 }
+
+// Evaluators and indexes are shared by the bot's handlers; -race checks
+// that concurrent decisions and impact queries do not write shared state.
+func TestConcurrentUse(t *testing.T) {
+	c := semCat(t)
+	ps := []Policy{
+		{ID: "a", Effect: Allow, Action: Write, Subjects: [][]Term{{grp("fraud")}}, Objects: []Clause{tags("PCI")}},
+		{ID: "m", Effect: Mask, Action: Read, Subjects: [][]Term{{}}, Objects: []Clause{tags("PII")}},
+	}
+	e, err := NewEvaluator(c, ps)
+	require.NoError(t, err)
+	ix := NewIndex(c)
+	done := make(chan bool)
+	for range 8 {
+		go func() {
+			ok := true
+			for range 200 {
+				ok = ok && e.Allowed("ana", "cards", Read) && !e.Allowed("eng", "cards", Read)
+				ok = ok && e.Explain("ana", "cards", Write).Allowed
+				ok = ok && len(e.MaskedColumns("ana", "cards")) == 1
+				ok = ok && len(ix.Impact(ps[0]).Users) == 1
+				_, found := c.User("ana")
+				ok = ok && found
+			}
+			done <- ok
+		}()
+	}
+	for range 8 {
+		assert.True(t, <-done)
+	}
+}

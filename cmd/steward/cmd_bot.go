@@ -2,10 +2,196 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/steward-dev/steward/approvals"
+	"github.com/steward-dev/steward/bot"
+	"github.com/steward-dev/steward/connectors"
+	"github.com/steward-dev/steward/policy"
 )
 
-// TEMPORARY stub: replaced by the owner of this subcommand.
+const runSynopsis = `run
+
+Runs the bot. With SLACK_BOT_TOKEN and SLACK_APP_TOKEN it connects to Slack over
+Socket Mode; with SLACK_SIGNING_SECRET (and SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and
+SLACK_CLIENT_SECRET for OAuth installs) it serves Slack's HTTP endpoints on
+STEWARD_HTTP_ADDR; with neither it starts the console (see steward console --help).
+/healthz and /metrics are served on STEWARD_HTTP_ADDR in both Slack modes.
+
+` + configHelp
+
 func runBot(ctx context.Context, e env, args []string) error {
-	return fmt.Errorf("bot: not implemented yet")
+	fs := newFlags(e, "run", runSynopsis)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: run takes no arguments (got %q); settings come from the environment, see steward run --help", errUsage, fs.Arg(0))
+	}
+	cfg, err := loadConfig(e.getenv)
+	if err != nil {
+		return err
+	}
+	if cfg.mode() == modeConsole {
+		return consoleSession(ctx, e, cfg, consoleOptions{})
+	}
+	logger := slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	logger.Info("starting Steward", cfg.summary()...)
+
+	st, err := openStore(ctx, cfg.Store)
+	if err != nil {
+		return fmt.Errorf("opening store: %w", err)
+	}
+	defer st.Close()
+	w, err := wire(ctx, e, cfg, st, logger)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if w.reconciler != nil {
+		go func() {
+			if err := w.reconciler.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				logger.Error("reconciler stopped", "err", err)
+			}
+		}()
+	}
+	go w.bot.RunTicker(ctx, cfg.TickInterval, bot.NewWebResponder(cfg.BotToken, cfg.APIURL))
+
+	var handler http.Handler = w.bot.OpsHandler()
+	if cfg.mode() == modeHTTP {
+		handler, err = w.bot.HTTPHandler(bot.HTTPConfig{
+			SigningSecret: cfg.SigningSecret, BotToken: cfg.BotToken, APIURL: cfg.APIURL,
+			ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, RedirectURL: cfg.RedirectURL,
+		})
+		if err != nil {
+			return err
+		}
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("STEWARD_HTTP_ADDR: listening on %s: %w", cfg.HTTPAddr, err)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	srvErr := make(chan error, 1)
+	go func() { srvErr <- srv.Serve(ln) }()
+	logger.Info("serving", "addr", ln.Addr().String(), "mode", cfg.mode())
+
+	runErr := make(chan error, 1)
+	if cfg.mode() == modeSocket {
+		go func() {
+			runErr <- w.bot.RunSocketMode(ctx, bot.SocketConfig{BotToken: cfg.BotToken, AppToken: cfg.AppToken, APIURL: cfg.APIURL})
+		}()
+	}
+	select {
+	case <-ctx.Done():
+		err = nil
+	case err = <-runErr:
+	case err = <-srvErr:
+		err = fmt.Errorf("HTTP server: %w", err)
+	}
+	w.bot.Stopping()
+	cancel()
+	shutdown, done := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer done()
+	_ = srv.Shutdown(shutdown)
+	w.bot.Wait()
+	logger.Info("stopped")
+	return err
+}
+
+// wired is the bot with what it runs on.
+type wired struct {
+	bot        *bot.Bot
+	svc        *approvals.Service
+	cat        *policy.Catalog
+	reconciler *connectors.Reconciler
+}
+
+// wire builds the catalog, approvals service, copilot, reconciler and bot
+// from the settings. Errors name the setting at fault.
+func wire(ctx context.Context, e env, cfg config, st approvals.Store, logger *slog.Logger) (wired, error) {
+	cat, err := loadCatalogSetting(cfg.Catalog)
+	if err != nil {
+		return wired{}, err
+	}
+	group, err := governanceGroup(cat, cfg.GovernanceGroup)
+	if err != nil {
+		return wired{}, err
+	}
+	quorum := cfg.Quorum
+	if len(quorum) == 0 && cfg.Catalog == "" {
+		// The demo catalog shows the two-person rule on restricted data.
+		quorum = []approvals.QuorumRule{{Tag: "Classification.Restricted", Approvals: 2}}
+	}
+	for _, q := range quorum {
+		if _, ok := cat.Tags[q.Tag]; !ok {
+			return wired{}, fmt.Errorf("STEWARD_QUORUM: tag %q is not in the catalog", q.Tag)
+		}
+	}
+	svc := approvals.New(st, cat, time.Now, approvals.Config{
+		GovernanceGroup: group, Rules: quorum, DefaultDuration: cfg.DefaultDuration, MaxDuration: cfg.MaxDuration, Logger: logger,
+	})
+	engine, err := newEngine(ctx, e, cfg.Copilot)
+	if err != nil {
+		return wired{}, fmt.Errorf("STEWARD_COPILOT: %w", err)
+	}
+	w := wired{svc: svc, cat: cat}
+	var recon bot.Reconciler
+	if cfg.Connectors != "" {
+		specs, err := parseConnectorsSetting(cfg.Connectors)
+		if err != nil {
+			return wired{}, err
+		}
+		conns, err := buildConnectors(ctx, specs, cat, logger)
+		if err != nil {
+			return wired{}, err
+		}
+		w.reconciler, err = connectors.NewReconciler(svc, cat, st, conns, connectors.ReconcilerConfig{Logger: logger, Holder: replicaID()})
+		if err != nil {
+			return wired{}, fmt.Errorf("STEWARD_CONNECTORS: %w", err)
+		}
+		recon = w.reconciler
+	}
+	w.bot, err = bot.New(bot.Config{
+		Catalog: cat, Store: st, Approvals: svc, Copilot: engine, ApprovalsChannel: cfg.ApprovalsChannel,
+		Reconciler: recon, Logger: logger,
+	})
+	if err != nil {
+		return wired{}, err
+	}
+	if cfg.ApprovalsChannel == "" && cfg.mode() != modeConsole {
+		logger.Warn("STEWARD_APPROVALS_CHANNEL is not set: approval cards go to each approver by direct message")
+	}
+	return w, nil
+}
+
+// governanceGroup checks STEWARD_GOVERNANCE_GROUP against the catalog, or
+// picks data-governance / governance when unset.
+func governanceGroup(cat *policy.Catalog, name string) (string, error) {
+	groups := make([]string, 0, len(cat.Groups))
+	for g := range cat.Groups {
+		groups = append(groups, g)
+	}
+	sort.Strings(groups)
+	if name != "" {
+		if _, ok := cat.Groups[name]; !ok {
+			return "", fmt.Errorf("STEWARD_GOVERNANCE_GROUP: group %q is not in the catalog (groups: %s)", name, strings.Join(groups, ", "))
+		}
+		return name, nil
+	}
+	for _, g := range []string{"data-governance", "governance"} {
+		if slices.Contains(groups, g) {
+			return g, nil
+		}
+	}
+	return "", fmt.Errorf("STEWARD_GOVERNANCE_GROUP: not set and the catalog has no data-governance group; name the group whose members manage policies (groups: %s)", strings.Join(groups, ", "))
 }

@@ -83,8 +83,8 @@ func (e *Engine) redact(s string) string {
 		s = strings.ReplaceAll(s, e.cfg.APIKey, "[redacted]")
 	}
 	s = keyLike.ReplaceAllString(s, "[redacted]")
-	if len(s) > 600 {
-		s = s[:600] + "…"
+	if r := []rune(s); len(r) > 600 {
+		s = string(r[:600]) + "…"
 	}
 	return s
 }

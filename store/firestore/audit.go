@@ -16,10 +16,10 @@ func (s *Store) prepareAudit(e approvals.AuditEntry, now time.Time) (approvals.A
 	return prepareAudit(e, now, uuid.NewString)
 }
 
-// txAudit adds e to the log inside tx. Create, not Set: an entry with an
-// existing id fails the whole transaction instead of rewriting history.
-func (s *Store) txAudit(tx *fs.Transaction, e approvals.AuditEntry, written time.Time) error {
-	return tx.Create(s.doc(colAudit, e.ID), toAuditDoc(e, written))
+// audit adds e to the log as part of p. Create, not Set: an entry with an
+// existing id fails the whole commit instead of rewriting history.
+func (s *Store) audit(p *plan, e approvals.AuditEntry, written time.Time) {
+	p.create(s.doc(colAudit, e.ID), toAuditDoc(e, written))
 }
 
 // AppendAudit adds an entry that changes no other record.
@@ -31,12 +31,12 @@ func (s *Store) AppendAudit(ctx context.Context, e approvals.AuditEntry) error {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	ref := s.doc(colAudit, e.ID)
-	return s.runTx(ctx, what, func(tx *fs.Transaction) error {
-		snap, err := tx.Get(ref)
-		if err == nil && snap.Exists() {
+	return s.cas(ctx, what, []*fs.DocumentRef{ref}, nil, func(snaps, _ []*fs.DocumentSnapshot, p *plan) error {
+		if snaps[0].Exists() {
 			return fmt.Errorf("%w: audit entry %s is already in the log; entries are never overwritten", approvals.ErrConflict, e.ID)
 		}
-		return s.txAudit(tx, e, now)
+		s.audit(p, e, now)
+		return nil
 	})
 }
 

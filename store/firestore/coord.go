@@ -33,10 +33,10 @@ func (s *Store) Claim(ctx context.Context, key string, now, expires time.Time) (
 	}
 	ref := s.doc(colClaims, key)
 	var won bool
-	err := s.runTx(ctx, what, func(tx *fs.Transaction) error {
+	err := s.cas(ctx, what, []*fs.DocumentRef{ref}, nil, func(snaps, _ []*fs.DocumentSnapshot, p *plan) error {
 		won = false
 		var d claimDoc
-		ok, err := getDoc(tx, nil, ref, &d)
+		ok, err := decodeSnap(snaps[0], &d)
 		if err != nil {
 			return err
 		}
@@ -44,8 +44,9 @@ func (s *Store) Claim(ctx context.Context, key string, now, expires time.Time) (
 			return nil
 		}
 		won = true
-		return tx.Set(ref, claimDoc{Key: key, ClaimedAt: stamp(now), ClaimedNS: nanos(now),
+		p.replace(snaps[0], claimDoc{Key: key, ClaimedAt: stamp(now), ClaimedNS: nanos(now),
 			ExpiresAt: stamp(expires), ExpiresNS: nanos(expires)})
+		return nil
 	})
 	if err != nil {
 		return false, err
@@ -74,10 +75,10 @@ func (s *Store) AcquireLease(ctx context.Context, name, holder string, now time.
 	}
 	ref := s.doc(colLeases, name)
 	var won bool
-	err := s.runTx(ctx, what, func(tx *fs.Transaction) error {
+	err := s.cas(ctx, what, []*fs.DocumentRef{ref}, nil, func(snaps, _ []*fs.DocumentSnapshot, p *plan) error {
 		won = false
 		var d leaseDoc
-		ok, err := getDoc(tx, nil, ref, &d)
+		ok, err := decodeSnap(snaps[0], &d)
 		if err != nil {
 			return err
 		}
@@ -85,7 +86,8 @@ func (s *Store) AcquireLease(ctx context.Context, name, holder string, now time.
 			return nil
 		}
 		won = true
-		return tx.Set(ref, leaseDoc{Name: name, Holder: holder, ExpiresAt: stamp(expires), ExpiresNS: nanos(expires)})
+		p.replace(snaps[0], leaseDoc{Name: name, Holder: holder, ExpiresAt: stamp(expires), ExpiresNS: nanos(expires)})
+		return nil
 	})
 	if err != nil {
 		return false, err
@@ -100,13 +102,14 @@ func (s *Store) ReleaseLease(ctx context.Context, name, holder string) error {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	ref := s.doc(colLeases, name)
-	return s.runTx(ctx, what, func(tx *fs.Transaction) error {
+	return s.cas(ctx, what, []*fs.DocumentRef{ref}, nil, func(snaps, _ []*fs.DocumentSnapshot, p *plan) error {
 		var d leaseDoc
-		ok, err := getDoc(tx, nil, ref, &d)
+		ok, err := decodeSnap(snaps[0], &d)
 		if err != nil || !ok || d.Holder != holder {
 			return err
 		}
-		return tx.Delete(ref)
+		p.remove(snaps[0])
+		return nil
 	})
 }
 

@@ -92,9 +92,9 @@ func (s *Store) EndGrant(ctx context.Context, id string, to approvals.GrantState
 	}
 	ref := s.doc(colGrants, id)
 	var out approvals.Grant
-	err = s.runTx(ctx, what, func(tx *fs.Transaction) error {
+	err = s.cas(ctx, what, []*fs.DocumentRef{ref}, nil, func(snaps, _ []*fs.DocumentSnapshot, p *plan) error {
 		var d grantDoc
-		ok, err := getDoc(tx, nil, ref, &d)
+		ok, err := decodeSnap(snaps[0], &d)
 		if err != nil {
 			return err
 		}
@@ -106,12 +106,8 @@ func (s *Store) EndGrant(ctx context.Context, id string, to approvals.GrantState
 				fromNanos(d.EndedNS).Format(time.RFC3339Nano))
 		}
 		d.State, d.EndedAt, d.EndedNS, d.EndedBy = string(to), stamp(at), nanos(at), actor
-		if err := tx.Set(ref, d); err != nil {
-			return err
-		}
-		if err := s.txAudit(tx, audit, now); err != nil {
-			return err
-		}
+		p.replace(snaps[0], d)
+		s.audit(p, audit, now)
 		out = d.grant()
 		return nil
 	})

@@ -57,15 +57,13 @@ func (s *Store) CreateRecert(ctx context.Context, item approvals.RecertItem, aud
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	ref := s.doc(colRecerts, item.ID)
-	return s.runTx(ctx, what, func(tx *fs.Transaction) error {
-		snap, err := tx.Get(ref)
-		if err == nil && snap.Exists() {
+	return s.cas(ctx, what, []*fs.DocumentRef{ref}, nil, func(snaps, _ []*fs.DocumentSnapshot, p *plan) error {
+		if snaps[0].Exists() {
 			return fmt.Errorf("%w: recertification %s exists", approvals.ErrConflict, item.ID)
 		}
-		if err := tx.Create(ref, toRecertDoc(item)); err != nil {
-			return err
-		}
-		return s.txAudit(tx, audit, now)
+		p.create(ref, toRecertDoc(item))
+		s.audit(p, audit, now)
+		return nil
 	})
 }
 
@@ -114,9 +112,9 @@ func (s *Store) UpdateRecert(ctx context.Context, item approvals.RecertItem, fro
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	ref := s.doc(colRecerts, item.ID)
-	return s.runTx(ctx, what, func(tx *fs.Transaction) error {
+	return s.cas(ctx, what, []*fs.DocumentRef{ref}, nil, func(snaps, _ []*fs.DocumentSnapshot, p *plan) error {
 		var d recertDoc
-		ok, err := getDoc(tx, nil, ref, &d)
+		ok, err := decodeSnap(snaps[0], &d)
 		if err != nil {
 			return err
 		}
@@ -126,10 +124,9 @@ func (s *Store) UpdateRecert(ctx context.Context, item approvals.RecertItem, fro
 		if d.State != string(from) {
 			return &approvals.StateError{Subject: "recertification " + item.ID, Have: d.State, Want: []string{string(from)}}
 		}
-		if err := tx.Set(ref, toRecertDoc(item)); err != nil {
-			return err
-		}
-		return s.txAudit(tx, audit, now)
+		p.replace(snaps[0], toRecertDoc(item))
+		s.audit(p, audit, now)
+		return nil
 	})
 }
 
@@ -169,15 +166,13 @@ func (s *Store) SaveRecommendation(ctx context.Context, r approvals.Recommendati
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	ref := s.doc(colRecommendations, r.ID)
-	return s.runTx(ctx, what, func(tx *fs.Transaction) error {
-		snap, err := tx.Get(ref)
-		if err == nil && snap.Exists() {
+	return s.cas(ctx, what, []*fs.DocumentRef{ref}, nil, func(snaps, _ []*fs.DocumentSnapshot, p *plan) error {
+		if snaps[0].Exists() {
 			return fmt.Errorf("%w: recommendation %s exists", approvals.ErrConflict, r.ID)
 		}
-		if err := tx.Create(ref, toRecommendationDoc(r)); err != nil {
-			return err
-		}
-		return s.txAudit(tx, audit, now)
+		p.create(ref, toRecommendationDoc(r))
+		s.audit(p, audit, now)
+		return nil
 	})
 }
 
@@ -220,9 +215,9 @@ func (s *Store) UpdateRecommendation(ctx context.Context, r approvals.Recommenda
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	ref := s.doc(colRecommendations, r.ID)
-	return s.runTx(ctx, what, func(tx *fs.Transaction) error {
+	return s.cas(ctx, what, []*fs.DocumentRef{ref}, nil, func(snaps, _ []*fs.DocumentSnapshot, p *plan) error {
 		var d recommendationDoc
-		ok, err := getDoc(tx, nil, ref, &d)
+		ok, err := decodeSnap(snaps[0], &d)
 		if err != nil {
 			return err
 		}
@@ -232,10 +227,9 @@ func (s *Store) UpdateRecommendation(ctx context.Context, r approvals.Recommenda
 		if d.State != string(approvals.RecommendationOpen) {
 			return &approvals.StateError{Subject: "recommendation " + r.ID, Have: d.State, Want: []string{string(approvals.RecommendationOpen)}}
 		}
-		if err := tx.Set(ref, toRecommendationDoc(r)); err != nil {
-			return err
-		}
-		return s.txAudit(tx, audit, now)
+		p.replace(snaps[0], toRecommendationDoc(r))
+		s.audit(p, audit, now)
+		return nil
 	})
 }
 
@@ -268,11 +262,9 @@ func (s *Store) RecordUsage(ctx context.Context, usage []approvals.Usage) error 
 	const chunk = 500
 	for start := 0; start < len(usage); start += chunk {
 		part := usage[start:min(start+chunk, len(usage))]
-		err := s.runTx(ctx, what, func(tx *fs.Transaction) error {
+		err := s.cas(ctx, what, nil, nil, func(_, _ []*fs.DocumentSnapshot, p *plan) error {
 			for _, u := range part {
-				if err := tx.Set(s.client.Collection(colUsage).Doc(usageID(u.User, u.Asset)), toUsageDoc(u)); err != nil {
-					return err
-				}
+				p.set(s.client.Collection(colUsage).Doc(usageID(u.User, u.Asset)), toUsageDoc(u))
 			}
 			return nil
 		})

@@ -34,21 +34,18 @@ func (s *Store) SavePolicy(ctx context.Context, p policy.Policy, audit approvals
 	p.CreatedAt = p.CreatedAt.UTC()
 	head := s.policyRef(p.ID)
 	var saved policy.Policy
-	err = s.runTx(ctx, what, func(tx *fs.Transaction) error {
+	err = s.cas(ctx, what, []*fs.DocumentRef{head}, nil, func(snaps, _ []*fs.DocumentSnapshot, pl *plan) error {
 		var cur policyHeadDoc
-		if _, err := getDoc(tx, nil, head, &cur); err != nil {
+		if _, err := decodeSnap(snaps[0], &cur); err != nil {
 			return err
 		}
 		p.Version = int(cur.LatestVersion) + 1
 		d := toPolicyDoc(p)
-		if err := tx.Create(head.Collection(colVersions).Doc(versionID(d.Version)), d); err != nil {
-			return err
-		}
-		if err := tx.Set(head, policyHeadDoc{policyDoc: d, LatestVersion: d.Version}); err != nil {
-			return err
-		}
+		pl.create(head.Collection(colVersions).Doc(versionID(d.Version)), d)
+		pl.replace(snaps[0], policyHeadDoc{policyDoc: d, LatestVersion: d.Version})
+		s.audit(pl, audit, now)
 		saved = p
-		return s.txAudit(tx, audit, now)
+		return nil
 	})
 	if err != nil {
 		return policy.Policy{}, err
@@ -129,9 +126,9 @@ func (s *Store) RetirePolicy(ctx context.Context, id string, audit approvals.Aud
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	head := s.policyRef(id)
-	return s.runTx(ctx, what, func(tx *fs.Transaction) error {
+	return s.cas(ctx, what, []*fs.DocumentRef{head}, nil, func(snaps, _ []*fs.DocumentSnapshot, p *plan) error {
 		var cur policyHeadDoc
-		ok, err := getDoc(tx, nil, head, &cur)
+		ok, err := decodeSnap(snaps[0], &cur)
 		if err != nil {
 			return err
 		}
@@ -139,9 +136,8 @@ func (s *Store) RetirePolicy(ctx context.Context, id string, audit approvals.Aud
 			return approvals.ErrNotFound
 		}
 		cur.Retired, cur.RetiredAt, cur.RetiredNS = true, stamp(audit.At), nanos(audit.At)
-		if err := tx.Set(head, cur); err != nil {
-			return err
-		}
-		return s.txAudit(tx, audit, now)
+		p.replace(snaps[0], cur)
+		s.audit(p, audit, now)
+		return nil
 	})
 }

@@ -28,15 +28,13 @@ func (s *Store) CreateRequest(ctx context.Context, r approvals.Request, audit ap
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	ref := s.requestRef(r.ID)
-	return s.runTx(ctx, what, func(tx *fs.Transaction) error {
-		snap, err := tx.Get(ref)
-		if err == nil && snap.Exists() {
+	return s.cas(ctx, what, []*fs.DocumentRef{ref}, nil, func(snaps, _ []*fs.DocumentSnapshot, p *plan) error {
+		if snaps[0].Exists() {
 			return fmt.Errorf("%w: request %s exists", approvals.ErrConflict, r.ID)
 		}
-		if err := tx.Create(ref, toRequestDoc(r)); err != nil {
-			return err
-		}
-		return s.txAudit(tx, audit, now)
+		p.create(ref, toRequestDoc(r))
+		s.audit(p, audit, now)
+		return nil
 	})
 }
 
@@ -102,9 +100,9 @@ func (s *Store) Decide(ctx context.Context, requestID string, review approvals.R
 	}
 	ref := s.requestRef(requestID)
 	var out approvals.Decision
-	err := s.runTx(ctx, what, func(tx *fs.Transaction) error {
+	err := s.cas(ctx, what, []*fs.DocumentRef{ref}, nil, func(snaps, _ []*fs.DocumentSnapshot, p *plan) error {
 		var d requestDoc
-		ok, err := getDoc(tx, nil, ref, &d)
+		ok, err := decodeSnap(snaps[0], &d)
 		if err != nil {
 			return err
 		}
@@ -127,20 +125,13 @@ func (s *Store) Decide(ctx context.Context, requestID string, review approvals.R
 				return err
 			}
 		}
-		if err := tx.Set(ref, toRequestDoc(dec.Request)); err != nil {
-			return err
-		}
-		// Set, not Create: the pending state read above already guarantees
-		// these grants are written once, and a retried transaction must be
-		// able to write them again.
+		p.replace(snaps[0], toRequestDoc(dec.Request))
+		// Set, not Create: the precondition on the pending request already
+		// guarantees these grants are written once.
 		for _, g := range dec.Grants {
-			if err := tx.Set(s.doc(colGrants, g.ID), toGrantDoc(g)); err != nil {
-				return err
-			}
+			p.set(s.doc(colGrants, g.ID), toGrantDoc(g))
 		}
-		if err := s.txAudit(tx, dec.Audit, now); err != nil {
-			return err
-		}
+		s.audit(p, dec.Audit, now)
 		out = dec
 		return nil
 	})
@@ -182,9 +173,12 @@ func (s *Store) TransitionRequest(ctx context.Context, id string, from []approva
 	}
 	ref := s.requestRef(id)
 	var out approvals.Request
-	err = s.runTx(ctx, what, func(tx *fs.Transaction) error {
+	// The active grants are read with the request; each is written back
+	// only if unchanged, so a grant ended concurrently keeps its own end.
+	activeGrants := s.client.Collection(colGrants).Where("request_id", "==", id).Where("state", "==", string(approvals.GrantActive))
+	err = s.cas(ctx, what, []*fs.DocumentRef{ref}, &activeGrants, func(snaps, grants []*fs.DocumentSnapshot, p *plan) error {
 		var d requestDoc
-		ok, err := getDoc(tx, nil, ref, &d)
+		ok, err := decodeSnap(snaps[0], &d)
 		if err != nil {
 			return err
 		}
@@ -199,36 +193,19 @@ func (s *Store) TransitionRequest(ctx context.Context, id string, from []approva
 			}
 			return &approvals.StateError{Subject: "request " + id, Have: string(r.State), Want: want}
 		}
-		var active []grantDoc
-		var activeRefs []*fs.DocumentRef
-		if r.State == approvals.StateApproved {
-			q := s.client.Collection(colGrants).Where("request_id", "==", id).Where("state", "==", string(approvals.GrantActive))
-			snaps, err := tx.Documents(q).GetAll()
-			if err != nil {
-				return err
-			}
-			for _, snap := range snaps {
-				var g grantDoc
-				if err := snap.DataTo(&g); err != nil {
-					return fmt.Errorf("decoding %s: %w", snap.Ref.Path, err)
-				}
-				active = append(active, g)
-				activeRefs = append(activeRefs, snap.Ref)
-			}
-		}
 		r.State, r.UpdatedAt = to, at
-		if err := tx.Set(ref, toRequestDoc(r)); err != nil {
-			return err
-		}
-		for i, g := range active {
-			g.State, g.EndedAt, g.EndedNS, g.EndedBy = string(grantEnd), stamp(at), nanos(at), actor
-			if err := tx.Set(activeRefs[i], g); err != nil {
-				return err
+		p.replace(snaps[0], toRequestDoc(r))
+		if d.State == string(approvals.StateApproved) {
+			for _, snap := range grants {
+				var g grantDoc
+				if _, err := decodeSnap(snap, &g); err != nil {
+					return err
+				}
+				g.State, g.EndedAt, g.EndedNS, g.EndedBy = string(grantEnd), stamp(at), nanos(at), actor
+				p.replace(snap, g)
 			}
 		}
-		if err := s.txAudit(tx, audit, now); err != nil {
-			return err
-		}
+		s.audit(p, audit, now)
 		out = r
 		return nil
 	})

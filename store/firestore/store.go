@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"math/rand/v2"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -158,51 +157,6 @@ func (s *Store) callCtx(ctx context.Context) (context.Context, context.CancelFun
 	return context.WithTimeout(ctx, s.timeout)
 }
 
-// txMaxAttempts is high because contention is expected, not exceptional:
-// fifty approvers clicking at once is a normal day for a popular request,
-// and every loser must end with a *DecidedError rather than Aborted.
-const txMaxAttempts = 100
-
-// runTx runs f as one read-write transaction, bounded by the call timeout.
-//
-// Retries on contention (Aborted) happen here rather than in
-// RunTransaction: its built-in backoff starts at one second and doubles up
-// to thirty, so a few dozen contenders would outlast any sensible call
-// timeout. Here the pause starts at a few milliseconds, grows to a quarter
-// of a second, and is jittered so contenders spread out.
-func (s *Store) runTx(ctx context.Context, what string, f func(*fs.Transaction) error) error {
-	if s.closed.Load() {
-		return fmt.Errorf("%s: %w", what, errClosed)
-	}
-	cctx, cancel := s.callCtx(ctx)
-	defer cancel()
-	pause := 5 * time.Millisecond
-	for attempt := 1; ; attempt++ {
-		err := s.client.RunTransaction(cctx, func(_ context.Context, tx *fs.Transaction) error {
-			return f(tx)
-		}, fs.MaxAttempts(1))
-		if err == nil {
-			return nil
-		}
-		if status.Code(err) != codes.Aborted || attempt >= txMaxAttempts {
-			if status.Code(err) == codes.Aborted {
-				return fmt.Errorf("%s: gave up after %d attempts on contention (%s): %w", what, attempt, s.where, err)
-			}
-			return s.fail(cctx, what, err)
-		}
-		sleep := pause/2 + time.Duration(rand.Int64N(int64(pause)))
-		pause = min(pause*3/2, 250*time.Millisecond)
-		select {
-		case <-cctx.Done():
-			if ctx.Err() == nil {
-				return fmt.Errorf("%s: still contended after %d attempts in %s (%s): %w", what, attempt, s.timeout, s.where, err)
-			}
-			return fmt.Errorf("%s: %w", what, ctx.Err())
-		case <-time.After(sleep):
-		}
-	}
-}
-
 // fail wraps err with what was being done, mapping Firestore's codes to the
 // store's errors. Errors the store made itself (approvals.ErrNotFound and
 // friends, *DecidedError) pass through unchanged inside the wrap.
@@ -233,27 +187,6 @@ func (s *Store) fail(ctx context.Context, what string, err error) error {
 	return fmt.Errorf("%s (%s): %w", what, s.where, err)
 }
 
-// getDoc reads one document inside or outside a transaction; ok is false
-// when it does not exist.
-func getDoc(tx *fs.Transaction, ctx context.Context, ref *fs.DocumentRef, into any) (ok bool, err error) {
-	var snap *fs.DocumentSnapshot
-	if tx != nil {
-		snap, err = tx.Get(ref)
-	} else {
-		snap, err = ref.Get(ctx)
-	}
-	if status.Code(err) == codes.NotFound {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	if err := snap.DataTo(into); err != nil {
-		return false, fmt.Errorf("decoding %s: %w", ref.Path, err)
-	}
-	return true, nil
-}
-
 // get reads one document outside a transaction, bounded by the call timeout.
 func (s *Store) get(ctx context.Context, what string, ref *fs.DocumentRef, into any) (bool, error) {
 	if s.closed.Load() {
@@ -261,11 +194,17 @@ func (s *Store) get(ctx context.Context, what string, ref *fs.DocumentRef, into 
 	}
 	cctx, cancel := s.callCtx(ctx)
 	defer cancel()
-	ok, err := getDoc(nil, cctx, ref, into)
+	snap, err := ref.Get(cctx)
+	if status.Code(err) == codes.NotFound {
+		return false, nil
+	}
 	if err != nil {
 		return false, s.fail(cctx, what, err)
 	}
-	return ok, nil
+	if err := snap.DataTo(into); err != nil {
+		return false, fmt.Errorf("%s: decoding %s: %w", what, ref.Path, err)
+	}
+	return true, nil
 }
 
 // query runs q outside a transaction and decodes every document with decode.

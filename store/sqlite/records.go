@@ -197,6 +197,11 @@ func validateRecommendation(r approvals.Recommendation) ([]byte, error) {
 	if err := checkText("why", r.Why); err != nil {
 		return nil, err
 	}
+	for _, id := range r.Support {
+		if err := checkKey("supporting request id", id, maxID); err != nil {
+			return nil, err
+		}
+	}
 	if err := checkOptionalID("decided_by", r.DecidedBy); err != nil {
 		return nil, err
 	}

@@ -198,6 +198,23 @@ func validatePolicyBody(p policy.Policy) error {
 	if err := checkOptionalID("created_by", p.CreatedBy); err != nil {
 		return err
 	}
+	// Every string must survive the JSON round trip unchanged.
+	for _, clause := range p.Subjects {
+		for _, t := range clause {
+			for _, v := range append([]string{t.Attribute, t.Group}, t.Values...) {
+				if !utf8.ValidString(v) {
+					return invalid("policy %s: subject term %q is not valid UTF-8", p.ID, v)
+				}
+			}
+		}
+	}
+	for _, c := range p.Objects {
+		for _, v := range append(append([]string{c.Asset}, c.AllTags...), c.NoneTags...) {
+			if !utf8.ValidString(v) {
+				return invalid("policy %s: object %q is not valid UTF-8", p.ID, v)
+			}
+		}
+	}
 	return checkTime("policy created_at", p.CreatedAt)
 }
 

@@ -243,6 +243,10 @@ func (e *Emulator) run(importFrom string) error {
 		e.kill()
 		return fmt.Errorf("emulator on %s did not come up: %w\nemulator output:\n%s", e.Host, err, logs.String())
 	}
+	if err := warmUp(ctx, e.Host); err != nil {
+		e.kill()
+		return fmt.Errorf("emulator on %s answers but does not serve documents: %w\nemulator output:\n%s", e.Host, err, logs.String())
+	}
 	return nil
 }
 
@@ -300,6 +304,25 @@ func waitReady(ctx context.Context, host string, exited <-chan error) error {
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
+}
+
+// warmUp reads one document through the REST API. The emulator says "Ok"
+// long before it serves data: its first document request takes seconds of
+// JVM warm-up, which would otherwise land inside some test's deadline.
+func warmUp(ctx context.Context, host string) error {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet,
+		"http://"+host+"/v1/projects/firestoreemu-warmup/databases/(default)/documents/warmup/doc", nil)
+	req.Header.Set("Authorization", "Bearer owner")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNotFound {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return fmt.Errorf("reading a document answered %d: %s", resp.StatusCode, body)
+	}
+	return nil
 }
 
 // export writes project's documents under e.dir/exports/project using the

@@ -86,8 +86,11 @@ func (c Call) Str(key string) string {
 
 // JSON renders the call's parameters, for assertions on text anywhere in a card.
 func (c Call) JSON() string {
-	b, _ := json.Marshal(c.Params)
-	return string(b)
+	var buf strings.Builder
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(c.Params)
+	return strings.TrimSpace(buf.String())
 }
 
 // Message is a message the fake holds, as posted or last updated.

@@ -1,0 +1,401 @@
+package bot
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/steward-dev/steward/approvals"
+	"github.com/steward-dev/steward/internal/testsupport/slackfake"
+)
+
+const (
+	maya   = "U0MAYA"   // governance
+	omar   = "U0OMAR"   // governance
+	priya  = "U0PRIYA"  // owns the claims tables
+	jamal  = "U0JAMAL"  // claims adjuster
+	zoe    = "U0ZOE"    // customer service, approves nothing
+	sofia  = "U0SOFIA"  // owns actuarial tables
+	policyText = "Actuaries can read claims data for 30 days after completing security awareness training"
+)
+
+func TestPolicyDraftCardAndSave(t *testing.T) {
+	h := newHarness(t)
+	cmd := h.command(maya, "/policy", policyText)
+	url := cmd["response_url"].(string)
+	h.waitResponse(url, "Drafting a policy")
+	card := h.waitResponse(url, "policy_save")
+
+	blocks := card.Blocks()
+	types := blockTypes(blocks)
+	assert.Equal(t, "header", types[0])
+	assert.Equal(t, "actions", types[len(types)-1])
+	assert.Contains(t, types, "section")
+	assert.LessOrEqual(t, len(blocks), 50)
+	js := jsonOf(blocks)
+	assert.Contains(t, js, "job_title = Actuary", "subjects resolved with evidence")
+	assert.Contains(t, js, "Senior Actuary")
+	assert.Contains(t, js, "trainings = Security Awareness", "the condition resolved")
+	assert.Contains(t, js, "30 days")
+	assert.Contains(t, js, "Impact")
+	assert.Contains(t, js, "permit", "Cedar text shown")
+	assert.Equal(t, true, card.Params["replace_original"], "the card replaces the working-on-it note")
+	btns := buttons(blocks)
+	require.Len(t, btns, 3)
+	assert.Equal(t, []string{actPolicySave, actPolicyEdit, actPolicyDiscard}, []string{btns[0].ActionID, btns[1].ActionID, btns[2].ActionID})
+	draftID := btns[0].Value
+	assert.True(t, strings.HasPrefix(draftID, "d"), "buttons carry only a draft id")
+	assert.NotContains(t, draftID, "Actuar")
+
+	ps, err := h.store.ListPolicies(context.Background())
+	require.NoError(t, err)
+	assert.Empty(t, ps, "nothing is saved before Save")
+
+	click := h.click(maya, "C0GENERAL", "", actPolicySave, draftID)
+	saved := h.waitResponse(click["response_url"].(string), "Saved as")
+	assert.Empty(t, buttons(saved.Blocks()), "Save replaces the buttons")
+	assert.Contains(t, saved.JSON(), "<@U0MAYA>")
+
+	ps, err = h.store.ListPolicies(context.Background())
+	require.NoError(t, err)
+	require.Len(t, ps, 1)
+	assert.Equal(t, policyText, ps[0].Sentence)
+	assert.Equal(t, 1, ps[0].Version)
+	assert.Equal(t, "maya", ps[0].CreatedBy)
+	assert.Contains(t, saved.JSON(), ps[0].ID)
+	assert.GreaterOrEqual(t, h.recon.count(), 1, "the reconciler is asked for a pass after a save")
+
+	// A second click on Save (another action_ts) saves nothing more.
+	again := h.click(maya, "C0GENERAL", "", actPolicySave, draftID)
+	_ = again
+	h.waitCall("chat.postEphemeral", contains("already been saved"))
+	ps, _ = h.store.ListPolicies(context.Background())
+	assert.Len(t, ps, 1)
+}
+
+func TestPolicyRefusedForNonGovernance(t *testing.T) {
+	h := newHarness(t)
+	h.command(jamal, "/policy", policyText)
+	c := h.waitCall("chat.postEphemeral", contains("only members of the *data-governance* group"))
+	assert.Equal(t, jamal, c.Str("user"))
+	audit, err := h.store.ListAudit(context.Background(), approvals.AuditFilter{})
+	require.NoError(t, err)
+	for _, a := range audit {
+		assert.NotEqual(t, "policy.drafted", a.Action, "a refused /policy drafts nothing")
+	}
+}
+
+// approvalCard waits for the approval card in the approvals channel whose text mentions substr.
+func (h *harness) approvalCard(substr string) (ts string, requestID string) {
+	h.t.Helper()
+	c := h.waitCall("chat.postMessage", func(c slackfake.Call) bool {
+		return c.Str("channel") == approvalsChannel && strings.Contains(c.JSON(), substr) && strings.Contains(c.JSON(), actApprove)
+	})
+	for _, m := range h.fake.Messages(approvalsChannel) {
+		if jsonOf(m.Blocks) == jsonOf(c.Blocks()) {
+			ts = m.TS
+		}
+	}
+	for _, b := range buttons(c.Blocks()) {
+		if b.ActionID == actApprove {
+			requestID = b.Value
+		}
+	}
+	require.NotEmpty(h.t, ts)
+	require.NotEmpty(h.t, requestID)
+	return ts, requestID
+}
+
+func TestMentionRequestApprovedEndToEnd(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.send("events_api", h.fake.AppMention(jamal, "C0CLAIMS", "<@U0STEWARD> I need claims.adjuster_notes for a week to reconcile Q3"))
+	ts, reqID := h.approvalCard("pg.claims.adjuster_notes")
+	card, _ := h.fake.Message(approvalsChannel, ts)
+	js := jsonOf(card.Blocks)
+	assert.Contains(t, js, "<@U0JAMAL>", "the requester")
+	assert.Contains(t, js, "Claims Adjuster", "the requester's metadata")
+	assert.Contains(t, js, "Domain.Claims", "the asset's tags")
+	assert.Contains(t, js, "reconcile Q3", "the reason")
+	assert.Contains(t, js, "1 week")
+	assert.Contains(t, js, "no saved policy covers")
+	h.waitCall("chat.postEphemeral", func(c slackfake.Call) bool {
+		return c.Str("user") == jamal && strings.Contains(c.JSON(), "is with the approvers")
+	})
+
+	// Someone who approves nothing: refused, privately, nothing changes.
+	h.click(zoe, approvalsChannel, ts, actApprove, reqID)
+	c := h.waitCall("chat.postEphemeral", func(c slackfake.Call) bool { return c.Str("user") == zoe })
+	assert.Contains(t, c.JSON(), "changed nothing")
+	// The requester: refused too.
+	h.click(jamal, approvalsChannel, ts, actApprove, reqID)
+	h.waitCall("chat.postEphemeral", func(c slackfake.Call) bool {
+		return c.Str("user") == jamal && strings.Contains(c.JSON(), "can't review it yourself")
+	})
+	r, err := h.store.GetRequest(ctx, reqID)
+	require.NoError(t, err)
+	assert.Equal(t, approvals.StatePending, r.State)
+	assert.Empty(t, r.Reviews)
+	assert.Empty(t, h.fake.Calls("chat.update"), "refused clicks leave the card alone")
+	gs, err := h.store.ListGrants(ctx, approvals.GrantFilter{RequestID: reqID})
+	require.NoError(t, err)
+	assert.Empty(t, gs)
+
+	// The owner approves.
+	h.click(priya, approvalsChannel, ts, actApprove, reqID)
+	up := h.waitCall("chat.update", func(c slackfake.Call) bool { return c.Str("ts") == ts })
+	assert.Contains(t, up.JSON(), "Approved")
+	assert.Contains(t, up.JSON(), "<@U0PRIYA>")
+	assert.Empty(t, buttons(up.Blocks()), "a decided card has no buttons")
+	h.waitCall("chat.postMessage", func(c slackfake.Call) bool {
+		return c.Str("thread_ts") == ts && strings.Contains(c.JSON(), "approved this request")
+	})
+	dm := h.waitCall("chat.postMessage", func(c slackfake.Call) bool { return c.Str("channel") == slackfake.DMChannel(jamal) })
+	assert.Contains(t, dm.JSON(), "approved")
+	require.NotEmpty(t, h.fake.Calls("conversations.open"))
+
+	gs, err = h.store.ListGrants(ctx, approvals.GrantFilter{RequestID: reqID})
+	require.NoError(t, err)
+	require.Len(t, gs, 1)
+	assert.Equal(t, "jamal", gs[0].User)
+	assert.Equal(t, "pg.claims.adjuster_notes", gs[0].Asset)
+	assert.Equal(t, approvals.GrantActive, gs[0].State)
+	assert.WithinDuration(t, gs[0].GrantedAt.Add(7*24*time.Hour), gs[0].ExpiresAt, time.Second)
+	assert.Empty(t, h.fake.LateOrMissingAcks())
+}
+
+func TestDenyAsksForAReason(t *testing.T) {
+	h := newHarness(t)
+	h.command(jamal, "/access", "claims.adjuster_notes for 3 days because of the audit")
+	ts, reqID := h.approvalCard("pg.claims.adjuster_notes")
+	h.click(priya, approvalsChannel, ts, actDeny, reqID)
+	h.waitCall("views.open", contains(cbDeny))
+	view, ok := h.fake.LastView()
+	require.True(t, ok)
+	sub, err := h.fake.ViewSubmission(priya, view.ID, map[string]map[string]any{
+		"reason": {"reason": map[string]any{"type": "plain_text_input", "value": "Use the anonymised extract"}}})
+	require.NoError(t, err)
+	h.send("interactive", sub)
+	up := h.waitCall("chat.update", func(c slackfake.Call) bool { return c.Str("ts") == ts })
+	assert.Contains(t, up.JSON(), "Denied")
+	dm := h.waitCall("chat.postMessage", func(c slackfake.Call) bool { return c.Str("channel") == slackfake.DMChannel(jamal) })
+	assert.Contains(t, dm.JSON(), "Use the anonymised extract")
+	r, err := h.store.GetRequest(context.Background(), reqID)
+	require.NoError(t, err)
+	assert.Equal(t, approvals.StateDenied, r.State)
+}
+
+func TestDenyModalNotOpenedForOutsiders(t *testing.T) {
+	h := newHarness(t)
+	h.command(jamal, "/access", "claims.adjuster_notes for 3 days because of the audit")
+	ts, reqID := h.approvalCard("pg.claims.adjuster_notes")
+	h.click(zoe, approvalsChannel, ts, actDeny, reqID)
+	h.waitCall("chat.postEphemeral", func(c slackfake.Call) bool { return c.Str("user") == zoe })
+	assert.Empty(t, h.fake.Calls("views.open"))
+}
+
+func TestDuplicateEnvelopesAreHandledOnce(t *testing.T) {
+	h := newHarness(t)
+	p := h.fake.SlashCommand(jamal, "C0GENERAL", "/access", "claims.adjuster_notes for 2 days because of the audit")
+	id := h.send("slash_commands", p)
+	require.NoError(t, h.fake.Redeliver(id))
+	_, err := h.fake.WaitAck(id, slackfake.AckDeadline)
+	require.NoError(t, err, "a redelivered envelope is acked too")
+	ts, reqID := h.approvalCard("pg.claims.adjuster_notes")
+
+	// A redelivered click: same payload (same action_ts) twice.
+	click := h.fake.BlockAction(slackfake.Interaction{User: priya, Channel: approvalsChannel, MessageTS: ts, ActionID: actApprove, Value: reqID})
+	cid := h.send("interactive", click)
+	require.NoError(t, h.fake.Redeliver(cid))
+	h.waitCall("chat.update", func(c slackfake.Call) bool { return c.Str("ts") == ts })
+	// Give any duplicate time to show itself, then count.
+	time.Sleep(300 * time.Millisecond)
+	reqs, err := h.store.ListRequests(context.Background(), approvals.RequestFilter{Requester: "jamal"})
+	require.NoError(t, err)
+	assert.Len(t, reqs, 1, "one request from a redelivered command")
+	n := 0
+	for _, c := range h.fake.Calls("chat.postMessage") {
+		if c.Str("channel") == approvalsChannel && c.Str("thread_ts") == "" {
+			n++
+		}
+	}
+	assert.Equal(t, 1, n, "one approval card")
+	assert.Len(t, h.fake.Calls("chat.update"), 1, "one decision from a redelivered click")
+	assert.Empty(t, h.fake.Calls("chat.postEphemeral"), "the duplicate click is not even refused: it is dropped")
+}
+
+func TestBadInputGetsAClearReplyAndChangesNothing(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	cases := []struct {
+		user, command, text, want string
+	}{
+		{maya, "/frobnicate", "x", "don't know the command"},
+		{maya, "/policy", "   ", "Steward policies"},
+		{maya, "/policy", strings.Repeat("Actuaries can read claims data ", 140), "characters long"},
+		{jamal, "/access", "help", "Asking for access"},
+		{jamal, "/access", "the moon rocks for a week because science", "Nothing was requested"},
+		{jamal, "/access", "claims.adjuster_notes for a week", "say why you need it"},
+		{jamal, "/access", "claims.adjuster_notes for 17 fortnights because x", "couldn't read that request"},
+		{maya, "/policy", "show nonexistent", "no policy `nonexistent`"},
+		{maya, "/policy", "retire nonexistent", "nothing was changed"},
+		{maya, "/policy", "explain @nobody pg.claims.claims", "can't find"},
+	}
+	for _, tc := range cases {
+		t.Logf("%s %s", tc.command, clamp(tc.text, 40))
+		p := h.command(tc.user, tc.command, tc.text)
+		h.waitResponse(p["response_url"].(string), tc.want)
+	}
+	// A payload Slack would never send: acked, and nothing changes.
+	id, err := h.fake.SendRaw("slash_commands", []byte(`"not an object"`))
+	require.NoError(t, err)
+	_, err = h.fake.WaitAck(id, slackfake.AckDeadline)
+	require.NoError(t, err, "malformed envelopes are acked so Slack does not retry them")
+	reqs, err := h.store.ListRequests(ctx, approvals.RequestFilter{})
+	require.NoError(t, err)
+	assert.Empty(t, reqs)
+	ps, err := h.store.ListPolicies(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, ps)
+	assert.Empty(t, h.fake.Calls("chat.postMessage"), "no approval card for bad input")
+}
+
+func TestUnmappedAndEmailMappedUsers(t *testing.T) {
+	h := newHarness(t)
+	h.fake.AddUser(slackfake.User{ID: "U0STRANGER", Name: "Stranger", Email: "stranger@elsewhere.example", EmailConfirmed: true})
+	p := h.command("U0STRANGER", "/access", "claims.adjuster_notes for a day because test")
+	h.waitResponse(p["response_url"].(string), "slack_id: U0STRANGER")
+
+	// Nora has no slack_id in the catalog; her verified email maps her.
+	h.fake.AddUser(slackfake.User{ID: "U0NORA", Name: "Nora", Email: "Nora.Quinn@northwind.example", EmailConfirmed: true})
+	h.command("U0NORA", "/access", "analytics.claims_daily for a day because dashboard fix")
+	h.approvalCard("pg.analytics.claims_daily")
+	require.NotEmpty(t, h.fake.Calls("users.info"))
+
+	// An unverified email does not map.
+	h.fake.AddUser(slackfake.User{ID: "U0FAKENORA", Name: "Nora?", Email: "nora.quinn@northwind.example", EmailConfirmed: false})
+	p = h.command("U0FAKENORA", "/access", "analytics.claims_daily for a day because x")
+	h.waitResponse(p["response_url"].(string), "couldn't match your Slack account")
+}
+
+func TestRestrictedDataNeedsTwoApprovals(t *testing.T) {
+	h := newHarness(t)
+	h.command(jamal, "/access", "claims.medical_bills for 1 day because reviewing a disputed bill")
+	ts, reqID := h.approvalCard("pg.claims.medical_bills")
+	h.click(priya, approvalsChannel, ts, actApprove, reqID)
+	up := h.waitCall("chat.update", func(c slackfake.Call) bool { return c.Str("ts") == ts })
+	assert.Contains(t, up.JSON(), "1 of 2 approvals")
+	assert.NotEmpty(t, buttons(up.Blocks()), "still waiting: the buttons stay")
+	h.click(maya, approvalsChannel, ts, actApprove, reqID)
+	h.waitCall("chat.update", func(c slackfake.Call) bool { return c.Str("ts") == ts && strings.Contains(c.JSON(), "Approved") })
+	gs, err := h.store.ListGrants(context.Background(), approvals.GrantFilter{RequestID: reqID})
+	require.NoError(t, err)
+	assert.Len(t, gs, 1)
+}
+
+func TestAccessModalWithTypeahead(t *testing.T) {
+	h := newHarness(t)
+	h.command(jamal, "/access", "")
+	h.waitCall("views.open", contains(cbAccess))
+	view, ok := h.fake.LastView()
+	require.True(t, ok)
+	// The typeahead: options come back in the ack itself.
+	id, err := h.fake.Send("interactive", h.fake.BlockSuggestion(jamal, view.ID, "assets", "assets", "adjuster"))
+	require.NoError(t, err)
+	ack, err := h.fake.WaitAck(id, slackfake.AckDeadline)
+	require.NoError(t, err)
+	assert.Contains(t, string(ack.Payload), "x:pg.claims.adjuster_notes")
+	assert.NotContains(t, string(ack.Payload), "x:pg.finance.general_ledger")
+
+	// A submission without a reason is rejected in the ack, modal stays open.
+	empty, err := h.fake.ViewSubmission(jamal, view.ID, map[string]map[string]any{
+		"assets": {"assets": map[string]any{"type": "multi_external_select", "selected_options": []any{map[string]any{"value": "x:pg.claims.adjuster_notes"}}}},
+	})
+	require.NoError(t, err)
+	id, err = h.fake.Send("interactive", empty)
+	require.NoError(t, err)
+	ack, err = h.fake.WaitAck(id, slackfake.AckDeadline)
+	require.NoError(t, err)
+	assert.Contains(t, string(ack.Payload), `"response_action":"errors"`)
+	assert.Contains(t, string(ack.Payload), "reason")
+
+	full, err := h.fake.ViewSubmission(jamal, view.ID, map[string]map[string]any{
+		"assets":   {"assets": map[string]any{"type": "multi_external_select", "selected_options": []any{map[string]any{"value": "x:pg.claims.adjuster_notes"}}}},
+		"action":   {"action": map[string]any{"type": "static_select", "selected_option": map[string]any{"value": "read"}}},
+		"duration": {"duration": map[string]any{"type": "static_select", "selected_option": map[string]any{"value": (3 * 24 * time.Hour).String()}}},
+		"reason":   {"reason": map[string]any{"type": "plain_text_input", "value": "claim backlog"}},
+	})
+	require.NoError(t, err)
+	h.send("interactive", full)
+	h.approvalCard("claim backlog")
+	dm := h.waitCall("chat.postMessage", func(c slackfake.Call) bool { return c.Str("channel") == slackfake.DMChannel(jamal) })
+	assert.Contains(t, dm.JSON(), "is with the approvers", "the requester is told by DM (a modal has no channel)")
+}
+
+func TestAlreadyCoveredByPolicy(t *testing.T) {
+	h := newHarness(t)
+	cmd := h.command(maya, "/policy", "Claims adjusters can read claims.adjuster_notes")
+	card := h.waitResponse(cmd["response_url"].(string), "policy_save")
+	click := h.click(maya, "C0GENERAL", "", actPolicySave, buttons(card.Blocks())[0].Value)
+	h.waitResponse(click["response_url"].(string), "Saved as")
+	ps, err := h.store.ListPolicies(context.Background())
+	require.NoError(t, err)
+	require.Len(t, ps, 1)
+
+	p := h.command(jamal, "/access", "claims.adjuster_notes for 2 days because triage")
+	h.waitResponse(p["response_url"].(string), ps[0].ID)
+	h.waitResponse(p["response_url"].(string), "already have read access")
+	for _, c := range h.fake.Calls("chat.postMessage") {
+		assert.NotEqual(t, approvalsChannel, c.Str("channel"), "no card when a policy covers it")
+	}
+}
+
+func TestAppHomeShowsRequestsGrantsAndWork(t *testing.T) {
+	h := newHarness(t)
+	h.command(jamal, "/access", "claims.adjuster_notes for 2 days because triage")
+	ts, reqID := h.approvalCard("pg.claims.adjuster_notes")
+	h.command(jamal, "/access", "actuarial.loss_triangles for 2 days because modeling")
+	h.approvalCard("pg.actuarial.loss_triangles")
+
+	h.send("events_api", h.fake.AppHomeOpened(priya))
+	home := h.waitCall("views.publish", func(c slackfake.Call) bool { return c.Str("user_id") == priya })
+	assert.Contains(t, home.JSON(), "Waiting for your decision")
+	assert.Contains(t, home.JSON(), reqID, "priya can decide on the claims request")
+
+	h.click(priya, approvalsChannel, ts, actApprove, reqID)
+	h.waitCall("chat.update", func(c slackfake.Call) bool { return c.Str("ts") == ts })
+	h.send("events_api", h.fake.AppHomeOpened(jamal))
+	home = h.waitCall("views.publish", func(c slackfake.Call) bool { return c.Str("user_id") == jamal })
+	js := home.JSON()
+	assert.Contains(t, js, "Your pending requests")
+	assert.Contains(t, js, "pg.actuarial.loss_triangles", "still pending")
+	assert.Contains(t, js, "Your active access")
+	assert.Contains(t, js, "left", "time left on the grant")
+	var revoke string
+	for _, b := range buttons(home.Blocks()) {
+		if b.ActionID == actRevoke {
+			revoke = b.Value
+		}
+	}
+	require.Equal(t, reqID, revoke)
+
+	// Revoke from Home ends the grant early.
+	h.send("interactive", h.fake.BlockAction(slackfake.Interaction{User: jamal, ActionID: actRevoke, Value: reqID}))
+	h.waitCall("chat.update", func(c slackfake.Call) bool { return c.Str("ts") == ts && strings.Contains(c.JSON(), "Revoked") })
+	gs, err := h.store.ListGrants(context.Background(), approvals.GrantFilter{RequestID: reqID})
+	require.NoError(t, err)
+	require.Len(t, gs, 1)
+	assert.Equal(t, approvals.GrantRevoked, gs[0].State)
+}
+
+func TestSocketModeReconnectsAfterDrop(t *testing.T) {
+	h := newHarness(t)
+	h.fake.DropConnection()
+	require.NoError(t, h.fake.WaitConnected(2, 20*time.Second))
+	p := h.command(maya, "/policy", "list")
+	h.waitResponse(p["response_url"].(string), "No policies are in force")
+}
