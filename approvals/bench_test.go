@@ -15,12 +15,12 @@ import (
 	"github.com/steward-dev/steward/policy"
 )
 
-// BenchmarkDesiredGrants: 20,000 users, 20,000 assets, 30 allow and 5 deny
+// BenchmarkDesiredGrants: 5,000 users, 5,000 assets, 30 allow and 5 deny
 // policies (millions of policy pairs) and up to 500 approved request grants.
 func BenchmarkDesiredGrants(b *testing.B) {
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(1, 2))
-	const nUsers, nAssets = 20000, 20000
+	const nUsers, nAssets = 5000, 5000
 	depts := []string{"d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8", "d9"}
 	c := policy.Catalog{
 		Attributes: map[string]policy.Attribute{"department": {Values: map[string]policy.Value{}}},

@@ -30,6 +30,10 @@ type Config struct {
 	// MinCoverage is the share of a group's approved requesters that must carry
 	// the proposed subject metadata (default 0.8: a large majority).
 	MinCoverage float64
+	// DeniedTolerance is the share of denied requesters among those carrying a
+	// proposed subject that still lets it through (default 0: any denied
+	// requester with it vetoes it, as the decision history is taken as truth).
+	DeniedTolerance float64
 	// Logger receives structured logs (default slog.Default()).
 	Logger *slog.Logger
 }
@@ -98,6 +102,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MinCoverage <= 0 || c.MinCoverage > 1 {
 		c.MinCoverage = DefaultMinCoverage
+	}
+	if c.DeniedTolerance < 0 || c.DeniedTolerance >= 1 {
+		c.DeniedTolerance = 0
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

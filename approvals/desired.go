@@ -21,39 +21,55 @@ type DesiredGrant struct {
 	ExpiresAt time.Time     `json:"expires_at,omitzero"`
 }
 
-type pairKey struct{ user, asset string }
+// The desired state is built in a compact form: users and assets are
+// interned to numbers, each (user, asset) is one uint64 key, and each action's
+// best grant is an end time and a source number. Policy impacts can reach
+// millions of pairs, and this keeps them at a few dozen bytes each.
 
-// desiredPair holds the best grant per action for one (user, asset).
-type desiredPair struct {
-	read, write *DesiredGrant
+type slot struct {
+	ends int64 // unix nanoseconds; 0: never
+	src  int32 // index into sources
+	set  bool
 }
 
-// outlasts reports whether a ends no earlier than b (zero: never ends).
-func outlasts(a, b time.Time) bool {
-	if a.IsZero() {
-		return true
+type pairSlots struct{ read, write slot }
+
+// outlastsNS reports whether an end a is no earlier than b (0: never ends).
+func outlastsNS(a, b int64) bool { return a == 0 || (b != 0 && a >= b) }
+
+func (sl *slot) offer(ends int64, src int32, sources []string) {
+	switch {
+	case !sl.set:
+	case ends == sl.ends:
+		if sources[src] >= sources[sl.src] {
+			return // deterministic: the smallest source wins a tie
+		}
+	case !outlastsNS(ends, sl.ends):
+		return
 	}
-	return !b.IsZero() && !a.Before(b)
+	*sl = slot{ends: ends, src: src, set: true}
 }
 
-func better(cand, cur *DesiredGrant) bool {
-	if cur == nil {
-		return true
-	}
-	if cand.ExpiresAt.Equal(cur.ExpiresAt) {
-		return cand.Source < cur.Source // deterministic
-	}
-	return outlasts(cand.ExpiresAt, cur.ExpiresAt)
+type interner struct {
+	ids []string
+	pos map[string]uint32
 }
 
-func (p *desiredPair) add(g DesiredGrant) {
-	slot := &p.read
-	if g.Action == policy.Write {
-		slot = &p.write
+func (in *interner) id(s string) uint32 {
+	if p, ok := in.pos[s]; ok {
+		return p
 	}
-	if better(&g, *slot) {
-		*slot = &g
+	p := uint32(len(in.ids))
+	in.ids = append(in.ids, s)
+	in.pos[s] = p
+	return p
+}
+
+func endsNS(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
 	}
+	return t.UnixNano()
 }
 
 // DesiredGrants returns exactly what should exist on the platforms at now:
@@ -74,14 +90,22 @@ func (s *Service) DesiredGrants(ctx context.Context, now time.Time) ([]DesiredGr
 	if err != nil {
 		return nil, fmt.Errorf("computing desired grants: %w", err)
 	}
-	pairs := map[pairKey]*desiredPair{}
-	get := func(k pairKey) *desiredPair {
+	users := &interner{pos: map[string]uint32{}}
+	assets := &interner{pos: map[string]uint32{}}
+	var sources []string
+	pairs := map[uint64]*pairSlots{}
+	key := func(u, a uint32) uint64 { return uint64(u)<<32 | uint64(a) }
+	add := func(k uint64, action policy.Action, ends int64, src int32) {
 		p := pairs[k]
 		if p == nil {
-			p = &desiredPair{}
+			p = &pairSlots{}
 			pairs[k] = p
 		}
-		return p
+		if action == policy.Write {
+			p.write.offer(ends, src, sources)
+		} else {
+			p.read.offer(ends, src, sources)
+		}
 	}
 
 	var denies []policy.Policy
@@ -99,14 +123,20 @@ func (s *Service) DesiredGrants(ctx context.Context, now time.Time) ([]DesiredGr
 			ix = v.index()
 		}
 		imp := ix.Impact(p)
-		g := DesiredGrant{Action: p.Action, Source: "policy/" + p.ID}
+		src := int32(len(sources))
+		sources = append(sources, "policy/"+p.ID)
+		var ends int64
 		if p.Duration > 0 {
-			g.ExpiresAt = p.CreatedAt.Add(time.Duration(p.Duration)).UTC()
+			ends = p.CreatedAt.Add(time.Duration(p.Duration)).UnixNano()
+		}
+		as := make([]uint32, len(imp.Assets))
+		for i, a := range imp.Assets {
+			as[i] = assets.id(a)
 		}
 		for _, u := range imp.Users {
-			for _, a := range imp.Assets {
-				g.User, g.Asset = u, a
-				get(pairKey{u, a}).add(g)
+			ui := users.id(u)
+			for _, ai := range as {
+				add(key(ui, ai), p.Action, ends, src)
 			}
 		}
 	}
@@ -123,6 +153,7 @@ func (s *Service) DesiredGrants(ctx context.Context, now time.Time) ([]DesiredGr
 	if err != nil {
 		return nil, fmt.Errorf("computing desired grants: listing active grants: %w", err)
 	}
+	reqSrc := map[string]int32{}
 	for _, g := range grants {
 		if !live[g.RequestID] || (!g.ExpiresAt.IsZero() && !g.ExpiresAt.After(now)) {
 			continue
@@ -130,9 +161,13 @@ func (s *Service) DesiredGrants(ctx context.Context, now time.Time) ([]DesiredGr
 		if g.Action != policy.Read && g.Action != policy.Write {
 			continue
 		}
-		get(pairKey{g.User, g.Asset}).add(DesiredGrant{
-			User: g.User, Asset: g.Asset, Action: g.Action, Source: "request/" + g.RequestID, ExpiresAt: g.ExpiresAt.UTC(),
-		})
+		src, ok := reqSrc[g.RequestID]
+		if !ok {
+			src = int32(len(sources))
+			sources = append(sources, "request/"+g.RequestID)
+			reqSrc[g.RequestID] = src
+		}
+		add(key(users.id(g.User), assets.id(g.Asset)), g.Action, endsNS(g.ExpiresAt), src)
 	}
 
 	for _, d := range denies {
@@ -140,46 +175,55 @@ func (s *Service) DesiredGrants(ctx context.Context, now time.Time) ([]DesiredGr
 			ix = v.index()
 		}
 		imp := ix.Impact(d)
-		apply := func(p *desiredPair) {
+		apply := func(p *pairSlots) {
 			if d.Action == policy.Read {
-				p.read, p.write = nil, nil // no read, so no write either
+				*p = pairSlots{} // no read, so no write either
 				return
 			}
-			if p.write != nil { // write denied: the read it included stays
-				r := *p.write
-				r.Action = policy.Read
-				if better(&r, p.read) {
-					p.read = &r
-				}
-				p.write = nil
+			if p.write.set { // write denied: the read it included stays
+				p.read.offer(p.write.ends, p.write.src, sources)
+				p.write = slot{}
 			}
 		}
 		if len(imp.Users)*len(imp.Assets) <= len(pairs) {
 			for _, u := range imp.Users {
+				ui, ok := users.pos[u]
+				if !ok {
+					continue
+				}
 				for _, a := range imp.Assets {
-					if p := pairs[pairKey{u, a}]; p != nil {
-						apply(p)
+					if ai, ok := assets.pos[a]; ok {
+						if p := pairs[key(ui, ai)]; p != nil {
+							apply(p)
+						}
 					}
 				}
 			}
 			continue
 		}
-		users, assets := setOf(imp.Users), setOf(imp.Assets)
+		du, da := setOf(imp.Users), setOf(imp.Assets)
 		for k, p := range pairs {
-			if users[k.user] && assets[k.asset] {
+			if du[users.ids[k>>32]] && da[assets.ids[uint32(k)]] {
 				apply(p)
 			}
 		}
 	}
 
 	out := make([]DesiredGrant, 0, len(pairs))
-	for _, p := range pairs {
-		if p.write != nil {
-			out = append(out, *p.write)
+	emit := func(k uint64, action policy.Action, sl slot) {
+		g := DesiredGrant{User: users.ids[k>>32], Asset: assets.ids[uint32(k)], Action: action, Source: sources[sl.src]}
+		if sl.ends != 0 {
+			g.ExpiresAt = time.Unix(0, sl.ends).UTC()
+		}
+		out = append(out, g)
+	}
+	for k, p := range pairs {
+		if p.write.set {
+			emit(k, policy.Write, p.write)
 		}
 		// A write grant that lasts at least as long already gives read.
-		if p.read != nil && (p.write == nil || !outlasts(p.write.ExpiresAt, p.read.ExpiresAt)) {
-			out = append(out, *p.read)
+		if p.read.set && (!p.write.set || !outlastsNS(p.write.ends, p.read.ends)) {
+			emit(k, policy.Read, p.read)
 		}
 	}
 	slices.SortFunc(out, func(a, b DesiredGrant) int {

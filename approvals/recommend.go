@@ -24,7 +24,9 @@ import (
 //     people, a feature (attribute=value, or group membership) is a candidate
 //     when at least MinCoverage (default 80%: a large majority, so one
 //     exceptional approval does not hide a rule) of the approved requesters
-//     carry it and no denied requester for that data does; pairs of features
+//     carry it and no denied requester for that data does (or, with
+//     DeniedTolerance > 0, denied requesters are at most that share of the
+//     requesters carrying it); pairs of features
 //     (AND) are candidates on the same terms. The best candidate covers the
 //     most approved requesters; ties go to the one fewer catalog users carry
 //     (the narrower grant).
@@ -268,17 +270,25 @@ func (s *Service) mineGroup(v *catalogView, g *historyGroup, pop map[feature]int
 		deniedFeats = append(deniedFeats, fs)
 	}
 	n := float64(len(requesters))
-	heldByDenied := func(fs ...feature) bool {
+	// vetoed: denied requesters carry the features. With DeniedTolerance 0
+	// (the default) one is enough; otherwise they may be at most that share of
+	// the requesters carrying them (for histories with the odd mistaken deny).
+	vetoed := func(fs ...feature) bool {
+		denied, approved := 0, 0
 		for _, d := range deniedFeats {
-			all := true
-			for _, f := range fs {
-				all = all && d[f]
-			}
-			if all {
-				return true
+			if hasAll(d, fs) {
+				denied++
 			}
 		}
-		return false
+		if denied == 0 {
+			return false
+		}
+		for _, a := range feats {
+			if hasAll(a, fs) {
+				approved++
+			}
+		}
+		return float64(denied) > s.cfg.DeniedTolerance*float64(denied+approved)
 	}
 	var frequent []feature
 	for f, c := range count {
@@ -300,7 +310,7 @@ func (s *Service) mineGroup(v *catalogView, g *historyGroup, pop map[feature]int
 		}
 	}
 	for _, f := range frequent {
-		if !heldByDenied(f) {
+		if !vetoed(f) {
 			consider(cand{fs: []feature{f}, coverage: float64(count[f]) / n, pop: pop[f]})
 		}
 	}
@@ -314,7 +324,7 @@ func (s *Service) mineGroup(v *catalogView, g *historyGroup, pop map[feature]int
 				if a.attr != "" && a.attr == b.attr {
 					continue // the same attribute twice is an OR, not a narrowing
 				}
-				if heldByDenied(a, b) {
+				if vetoed(a, b) {
 					continue
 				}
 				both := 0
@@ -333,6 +343,15 @@ func (s *Service) mineGroup(v *catalogView, g *historyGroup, pop map[feature]int
 		return nil
 	}
 	return &proposal{subject: best.fs, action: g.action, tagSets: [][]string{g.tags}, assets: slices.Clone(g.assets), coverage: best.coverage, groups: []*historyGroup{g}}
+}
+
+func hasAll(set map[feature]bool, fs []feature) bool {
+	for _, f := range fs {
+		if !set[f] {
+			return false
+		}
+	}
+	return true
 }
 
 func pairPopulation(c *policy.Catalog, a, b feature) int {
@@ -396,17 +415,26 @@ func (s *Service) safeToGeneralise(v *catalogView, p *proposal, shared []string,
 	if err := v.cat.ValidatePolicy(policy.Policy{Effect: policy.Allow, Action: p.action, Subjects: [][]policy.Term{termsOf(p.subject)}, Objects: objects}); err != nil {
 		return false
 	}
+	subj := [][]policy.Term{termsOf(p.subject)}
+	denied, approved := 0, 0
 	for _, g := range groups {
-		if g.action != p.action || len(g.denied) == 0 || !policy.MatchesAsset("", g.tags, objects) {
+		if g.action != p.action || !policy.MatchesAsset("", g.tags, objects) {
 			continue
 		}
 		for u := range g.denied {
-			if usr, ok := v.user(u); ok && policy.MatchesUser(*usr, [][]policy.Term{termsOf(p.subject)}) {
-				return false
+			if usr, ok := v.user(u); ok && policy.MatchesUser(*usr, subj) {
+				denied++
+			}
+		}
+		for _, r := range g.approved {
+			if usr, ok := v.user(r.Requester); ok && policy.MatchesUser(*usr, subj) {
+				approved++
 			}
 		}
 	}
-	return true
+	// The same rule as for subjects: no denied requester (or at most
+	// DeniedTolerance of them) in the wider set of data.
+	return denied == 0 || float64(denied) <= s.cfg.DeniedTolerance*float64(denied+approved)
 }
 
 func termsOf(fs []feature) []policy.Term {

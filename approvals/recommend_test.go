@@ -107,17 +107,36 @@ func ruleCovers(cat *policy.Catalog, r plantedRule, u policy.User, asset string,
 }
 
 // TestRecommendationsFindPlantedRules drives a generated history (60% of the
-// requests follow one of four planted rules and are approved; the rest are
-// random and denied unless a rule covers them, with 3% exceptional approvals
-// as noise) and measures precision and recall of the proposals against the
-// planted rules, then the automation rate once they are accepted.
+// requests follow one of four planted rules; the rest are random and denied
+// unless a rule covers them, with 3% exceptional approvals as noise) and
+// measures precision and recall of the proposals against the planted rules,
+// then the automation rate once they are all accepted. The noisy cases also
+// deny 5% of the requests a rule covers (approver mistakes), with the strict
+// default (any denied requester vetoes a subject) and with DeniedTolerance.
 func TestRecommendationsFindPlantedRules(t *testing.T) {
+	cases := []struct {
+		name                 string
+		mistakenDenials, tol float64
+		strict               bool // assert the figures
+	}{
+		{"clean history", 0, 0, true},
+		{"5% mistaken denials, strict", 0.05, 0, false},
+		{"5% mistaken denials, tolerance 0.15", 0.05, 0.15, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			plantedRulesCase(t, c.mistakenDenials, c.tol, c.strict)
+		})
+	}
+}
+
+func plantedRulesCase(t *testing.T, mistakenDenials, tolerance float64, strict bool) {
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(7, 11))
 	cat := generatedCatalog(t, rng)
 	st := openSQLite(t, filepath.Join(t.TempDir(), "steward.db"))
 	clk := newClock()
-	svc := approvals.New(st, cat, clk.Now, approvals.Config{GovernanceGroup: "governance"})
+	svc := approvals.New(st, cat, clk.Now, approvals.Config{GovernanceGroup: "governance", DeniedTolerance: tolerance})
 
 	var requesters []policy.User
 	for _, u := range cat.Users {
@@ -162,7 +181,7 @@ func TestRecommendationsFindPlantedRules(t *testing.T) {
 			covered = covered || ruleCovers(cat, r, u, asset, action)
 		}
 		verdict := approvals.Reject
-		if covered || rng.Float64() < 0.03 {
+		if (covered && rng.Float64() >= mistakenDenials) || (!covered && rng.Float64() < 0.03) {
 			verdict = approvals.Approve
 		}
 		clk.Advance(time.Minute)
@@ -181,7 +200,9 @@ func TestRecommendationsFindPlantedRules(t *testing.T) {
 
 	recs, err := svc.Recommend(ctx)
 	require.NoError(t, err)
-	require.NotEmpty(t, recs)
+	if strict {
+		require.NotEmpty(t, recs)
+	}
 
 	ix := policy.NewIndex(cat)
 	usersOf := func(s [][]policy.Term) []string {
@@ -210,7 +231,7 @@ func TestRecommendationsFindPlantedRules(t *testing.T) {
 		assert.LessOrEqual(t, rec.Confidence, 1.0)
 		require.NoError(t, cat.ValidatePolicy(rec.Policy))
 	}
-	precision := float64(matched) / float64(len(recs))
+	precision := float64(matched) / float64(max(len(recs), 1))
 	recall := float64(len(found)) / float64(len(planted))
 
 	// Pair level: the (user, asset, action) the proposals would grant vs the planted rules.
@@ -236,12 +257,17 @@ func TestRecommendationsFindPlantedRules(t *testing.T) {
 			both++
 		}
 	}
-	pairPrecision := float64(both) / float64(len(proposed))
+	pairPrecision := float64(both) / float64(max(len(proposed), 1))
 	pairRecall := float64(both) / float64(len(truth))
 	t.Logf("planted rules: precision %.2f (%d of %d proposals), recall %.2f (%d of %d rules); pair level: precision %.3f, recall %.3f",
 		precision, matched, len(recs), recall, len(found), len(planted), pairPrecision, pairRecall)
-	assert.GreaterOrEqual(t, precision, 0.75)
+	// Whatever is proposed grants little beyond the planted rules.
+	assert.GreaterOrEqual(t, pairPrecision, 0.85)
+	if !strict {
+		return
+	}
 	assert.GreaterOrEqual(t, recall, 0.75)
+	assert.GreaterOrEqual(t, pairRecall, 0.9)
 
 	// Proposals are not repeated.
 	again, err := svc.Recommend(ctx)
@@ -279,7 +305,9 @@ func TestRecommendationsFindPlantedRules(t *testing.T) {
 		rep.Automated, rep.Requests, 100*rep.Rate, rep.WronglyAllowed)
 	assert.Equal(t, 600, rep.Requests)
 	assert.Greater(t, rep.Rate, 0.4)
-	assert.Equal(t, 0, rep.WronglyAllowed)
+	if mistakenDenials == 0 {
+		assert.Equal(t, 0, rep.WronglyAllowed)
+	}
 
 	// Once accepted, the matching requests are answered at once.
 	u := requesters[slices.IndexFunc(requesters, func(u policy.User) bool { return policy.MatchesUser(u, planted[0].subjects) })]

@@ -20,6 +20,9 @@ type ConsoleConfig struct {
 	In   io.Reader
 	Out  io.Writer
 	User string // catalog user id (or name/email) to act as first
+	// Echo prints each input line after the prompt (for piped input, so the
+	// transcript reads like a session); otherwise the prompt waits for typing.
+	Echo bool
 }
 
 const consoleChannel = "console"
@@ -50,6 +53,7 @@ type consoleResponder struct {
 	seq     int
 	view    *slack.ModalViewRequest
 	me      func() string // current Slack id
+	echo    bool
 }
 
 // RunConsole reads lines from cfg.In until EOF or "quit" and runs them
@@ -61,16 +65,23 @@ func (b *Bot) RunConsole(ctx context.Context, cfg ConsoleConfig) error {
 	} else if err != nil {
 		return fmt.Errorf("the catalog has no users to act as")
 	}
-	c := &consoleResponder{b: b, out: cfg.Out}
+	c := &consoleResponder{b: b, out: cfg.Out, echo: cfg.Echo}
 	c.me = func() string { return consoleSlackID(cur) }
 	sc := bufio.NewScanner(cfg.In)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	fmt.Fprintf(cfg.Out, "Steward console: acting as %s. Type help for commands.\n", describeUser(cur))
 	for {
-		fmt.Fprintf(cfg.Out, "%s> ", firstName(cur))
+		if !cfg.Echo {
+			fmt.Fprintf(cfg.Out, "%s> ", firstName(cur))
+		}
 		if !sc.Scan() {
-			fmt.Fprintln(cfg.Out)
+			if !cfg.Echo {
+				fmt.Fprintln(cfg.Out)
+			}
 			return sc.Err()
+		}
+		if cfg.Echo {
+			fmt.Fprintf(cfg.Out, "%s> %s\n", firstName(cur), sc.Text())
 		}
 		if ctx.Err() != nil {
 			return nil
@@ -413,7 +424,7 @@ func (c *consoleResponder) askField(sc *bufio.Scanner, ib *slack.InputBlock) ([]
 			label += " [" + el.InitialValue + "]"
 		}
 		fmt.Fprintf(c.out, "│ %s: ", label)
-		if !sc.Scan() || strings.TrimSpace(sc.Text()) == "cancel" {
+		if !c.scan(sc) {
 			return nil, false
 		}
 		t := strings.TrimSpace(sc.Text())
@@ -444,7 +455,7 @@ func (c *consoleResponder) askField(sc *bufio.Scanner, ib *slack.InputBlock) ([]
 		prompt += " [" + strings.Join(def, ", ") + "]"
 	}
 	fmt.Fprintf(c.out, "│ %s: ", prompt)
-	if !sc.Scan() || strings.TrimSpace(sc.Text()) == "cancel" {
+	if !c.scan(sc) {
 		return nil, false
 	}
 	typed := strings.TrimSpace(sc.Text())
@@ -486,4 +497,16 @@ func (c *consoleResponder) askField(sc *bufio.Scanner, ib *slack.InputBlock) ([]
 		}
 	}
 	return out, true
+}
+
+// scan reads one form answer; false at EOF or "cancel".
+func (c *consoleResponder) scan(sc *bufio.Scanner) bool {
+	if !sc.Scan() {
+		fmt.Fprintln(c.out)
+		return false
+	}
+	if c.echo {
+		fmt.Fprintln(c.out, sc.Text())
+	}
+	return strings.TrimSpace(sc.Text()) != "cancel"
 }

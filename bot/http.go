@@ -42,7 +42,7 @@ type HTTPConfig struct {
 }
 
 // BotScopes are the bot token scopes Steward uses (also in infra/slack/manifest.yaml).
-var BotScopes = []string{"app_mentions:read", "chat:write", "commands", "im:history", "im:write", "users:read", "users:read.email"}
+var BotScopes = []string{"app_mentions:read", "chat:write", "commands", "im:write", "users:read", "users:read.email"}
 
 const maxBody = 1 << 20
 

@@ -448,7 +448,6 @@ func (r *Reconciler) record(res Result, started time.Time) Status {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := r.status[res.Connector]
-	defer func() { out = *s }()
 	s.Applied = len(res.Applied)
 	switch {
 	case res.LeaseHeld:
@@ -472,6 +471,7 @@ func (r *Reconciler) record(res Result, started time.Time) Status {
 		s.LastSuccess = started
 		s.Pending = nil
 	}
+	return *s
 }
 
 func pendingAfter(planned, applied []Change) []Change {

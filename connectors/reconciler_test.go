@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -142,9 +143,11 @@ func TestReconcilerGrantsThenRevokesAtExpiry(t *testing.T) {
 	src.set(desired("alice", "claims", policy.Read, clk.Now().Add(time.Hour)),
 		desired("bob", "bq.sales", policy.Read, time.Time{})) // another platform: not ours
 	var applied [][]connectors.Change
+	reg := prometheus.NewRegistry()
 	r, err := connectors.NewReconciler(src, e.cat, nil, []connectors.Connector{e.conn}, connectors.ReconcilerConfig{
-		Now:       clk.Now,
-		OnApplied: func(_ string, ch []connectors.Change) { applied = append(applied, ch) },
+		Now:        clk.Now,
+		OnApplied:  func(_ string, ch []connectors.Change) { applied = append(applied, ch) },
+		Registerer: reg,
 	})
 	require.NoError(t, err)
 	ctx := context.Background()
@@ -174,6 +177,22 @@ func TestReconcilerGrantsThenRevokesAtExpiry(t *testing.T) {
 	require.Len(t, st, 1)
 	assert.Equal(t, connectors.StateApplied, st[0].State)
 	assert.Equal(t, clk.Now(), st[0].LastSuccess)
+
+	got := map[string]float64{}
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			key := mf.GetName()
+			for _, l := range m.GetLabel() {
+				key += "," + l.GetName() + "=" + l.GetValue()
+			}
+			got[key] = m.GetCounter().GetValue() + m.GetGauge().GetValue()
+		}
+	}
+	assert.Equal(t, 3.0, got["steward_reconcile_passes_total,connector=postgres,result=applied"])
+	assert.Equal(t, 4.0, got["steward_reconcile_changes_applied_total,connector=postgres"], "3 to grant, 1 to revoke")
+	assert.Equal(t, 0.0, got["steward_reconcile_pending_changes,connector=postgres"])
 }
 
 func TestDryRunChangesNothing(t *testing.T) {

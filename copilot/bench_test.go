@@ -84,7 +84,7 @@ func BenchmarkDraftDev(b *testing.B) {
 var syllables = []string{"ka", "lo", "mi", "ne", "ru", "ta", "vo", "shi", "pa", "dre", "gu", "zon", "bel", "tor", "qui", "fa", "len", "mor", "sa", "wex"}
 
 func madeUpWord(r *rand.Rand) string {
-	n := 2 + r.IntN(2)
+	n := 3 + r.IntN(3)
 	var b strings.Builder
 	for i := 0; i < n; i++ {
 		b.WriteString(syllables[r.IntN(len(syllables))])
@@ -183,11 +183,12 @@ func largeCatalog(b *testing.B) (*policy.Catalog, []string) {
 		schemas[i] = uniq()
 	}
 	var tables []string
+	common := []string{"events", "orders", "accounts", "payments", "profiles", "logs", "invoices", "claims", "records", "snapshots"}
 	for len(cat.Assets) < 100000 {
-		table := uniq() + "_" + uniq()
+		table := uniq() + "_" + common[r.IntN(len(common))]
 		name := schemas[r.IntN(len(schemas))] + "." + table
 		cat.Assets = append(cat.Assets, policy.Asset{ID: "db." + name, Name: name, Owner: "user00001",
-			Tags: []string{tagNames[r.IntN(len(tagNames))], tagNames[r.IntN(len(tagNames))]},
+			Tags:    []string{tagNames[r.IntN(len(tagNames))], tagNames[r.IntN(len(tagNames))]},
 			Columns: map[string][]string{"c1": {tagNames[r.IntN(len(tagNames))]}}})
 		tables = append(tables, strings.ReplaceAll(table, "_", " "))
 	}

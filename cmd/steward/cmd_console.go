@@ -50,6 +50,9 @@ func runConsole(ctx context.Context, e env, args []string) error {
 func consoleSession(ctx context.Context, e env, cfg config, opts consoleOptions) error {
 	// The console is a demo of the Slack experience: it never posts to Slack.
 	cfg.BotToken, cfg.AppToken, cfg.SigningSecret, cfg.ClientID, cfg.ClientSecret = "", "", "", "", ""
+	if cfg.ApprovalsChannel == "" {
+		cfg.ApprovalsChannel = "approvals"
+	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: max(cfg.LogLevel, slog.LevelWarn)}))
 	path := opts.db
 	if path == "" {
@@ -96,5 +99,16 @@ func consoleSession(ctx context.Context, e env, cfg config, opts consoleOptions)
 			}
 		}
 	}
-	return w.bot.RunConsole(ctx, bot.ConsoleConfig{In: e.stdin, Out: e.stdout, User: user})
+	return w.bot.RunConsole(ctx, bot.ConsoleConfig{In: e.stdin, Out: e.stdout, User: user, Echo: !isTerminal(e.stdin)})
+}
+
+// isTerminal reports whether r is an interactive terminal (prompts then
+// wait for typing; otherwise input lines are echoed into the transcript).
+func isTerminal(r any) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

@@ -134,6 +134,9 @@ func parseConnectorsSetting(s string) ([]connectorSpec, error) {
 		return nil, errors.New("STEWARD_CONNECTORS is not set: name at least one connector, e.g. postgres=postgres://steward@127.0.0.1:5432/analytics?sslmode=disable")
 	}
 	entries := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' || r == '\r' })
+	if len(entries) == 0 {
+		return nil, errors.New("STEWARD_CONNECTORS names no connector: want NAME=URL entries separated by spaces or commas")
+	}
 	var out []connectorSpec
 	seen := map[string]bool{}
 	for i, entry := range entries {

@@ -2,12 +2,17 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/steward-dev/steward/approvals"
+	"github.com/steward-dev/steward/store/firestore"
 )
 
-// TEMPORARY stub: the store/firestore owner replaces the body.
+// openFirestore opens the Firestore store. FIRESTORE_EMULATOR_HOST, when set,
+// points it at an emulator instead of Cloud Firestore.
 func openFirestore(ctx context.Context, project, database string) (approvals.Store, error) {
-	return nil, fmt.Errorf("firestore store: not implemented yet")
+	s, err := firestore.Open(ctx, firestore.Config{ProjectID: project, DatabaseID: database})
+	if err != nil {
+		return nil, err // not a typed nil inside the interface
+	}
+	return s, nil
 }

@@ -3,9 +3,11 @@ package gemini
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -206,4 +208,42 @@ func TestEndToEndCoverEverythingIsRefused(t *testing.T) {
 	assert.False(t, d.OK)
 	assert.Contains(t, d.Error, "cover every asset")
 	assert.Nil(t, d.Policy)
+}
+
+// On a catalog with thousands of tags the request stays small: only the
+// retrieved candidates travel, and the right ones are still among them.
+func TestPromptStaysSmallOnALargeCatalog(t *testing.T) {
+	base, err := os.ReadFile("testdata/dev_catalog.yaml")
+	require.NoError(t, err)
+	// Add generated tags and assets to the dev catalog's lists.
+	text := string(base)
+	var tags, assets strings.Builder
+	for i := range 5000 {
+		fmt.Fprintf(&tags, "  Generated.Domain%d.Field%d: {description: Synthetic field %d of domain %d}\n", i%50, i, i, i%50)
+	}
+	for i := range 200 {
+		fmt.Fprintf(&tags, "  Marketing.Card Campaign %d: {description: Loyalty card campaign number %d}\n", i, i)
+	}
+	for i := range 3000 {
+		fmt.Fprintf(&assets, "  - {id: gen.t%d, name: gen.table_%d, owner: ana@acme.example, tags: [Generated.Domain%d.Field%d]}\n", i, i, i%50, i)
+	}
+	text = strings.Replace(text, "\ntags:\n", "\ntags:\n"+tags.String(), 1)
+	text = strings.Replace(text, "\nassets:\n", "\nassets:\n"+assets.String(), 1)
+	cat, err := policy.ParseCatalog("large.yaml", []byte(text))
+	require.NoError(t, err)
+	require.Greater(t, len(cat.Tags), 5000)
+
+	e, srv := newShippedEngine(t)
+	srv.Enqueue(geminifake.JSON(fraudAnswer()))
+	d, err := e.Draft(t.Context(), fraudSentence, cat)
+	require.NoError(t, err)
+	require.True(t, d.OK, d.Error)
+
+	r := srv.Requests()[0]
+	assert.Less(t, len(r.Raw), 32<<10, "request body is %d bytes", len(r.Raw))
+	enums := r.Schema().Enums()
+	assert.LessOrEqual(t, len(enums["objects.items.clauses.items.all_tags.items"]), DefaultCandidates, "one object phrase: at most k tags")
+	assert.LessOrEqual(t, len(enums["subjects.items.terms.items.any_of.items"]), 2*DefaultCandidates, "two people phrases: at most 2k entries")
+	assert.Contains(t, enums["objects.items.clauses.items.all_tags.items"], "tag:Discovered.Entity.Credit Card Number")
+	t.Logf("request body: %d bytes for a catalog of %d tags and %d assets", len(r.Raw), len(cat.Tags), len(cat.Assets))
 }

@@ -106,6 +106,8 @@ func (e *Engine) Draft(ctx context.Context, sentence string, cat *policy.Catalog
 	contents := []*genai.Content{genai.NewContentFromText(r.prompt(sentence, dec), genai.RoleUser)}
 	resp, err := e.generate(ctx, contents, gc)
 	if err != nil {
+		// Reported, not replaced: no draft from another engine stands in.
+		d.Error = err.Error()
 		return d, err
 	}
 

@@ -408,24 +408,25 @@ func TestDisagreementWithTheSentenceIsWarned(t *testing.T) {
 }
 
 func TestTimeoutIsReportedNotReplaced(t *testing.T) {
-	te := newTestEngine(t, func(c *Config) { c.Timeout = 200 * time.Millisecond; c.Retries = -1 })
+	te := newTestEngine(t, func(c *Config) { c.Timeout = time.Second; c.Retries = -1 })
 	te.srv.Enqueue(geminifake.JSON(fraudAnswer()).After(time.Minute))
 
 	d, err := te.Draft(t.Context(), fraudSentence, te.cat)
 	require.Error(t, err)
 	var ce *CallError
 	require.ErrorAs(t, err, &ce)
-	assert.Equal(t, 200*time.Millisecond, ce.Timeout)
+	assert.Equal(t, time.Second, ce.Timeout)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Contains(t, err.Error(), "timed out after 200ms")
+	assert.Contains(t, err.Error(), "timed out after 1s")
 	assert.Contains(t, err.Error(), "GEMINI_TIMEOUT")
 	assert.False(t, d.OK)
+	assert.Equal(t, err.Error(), d.Error, "the draft reports the failure too")
 	assert.Nil(t, d.Policy, "no draft from another engine stands in")
 	assert.Len(t, te.srv.Requests(), 1)
 }
 
 func TestTimeoutIsRetried(t *testing.T) {
-	te := newTestEngine(t, func(c *Config) { c.Timeout = 200 * time.Millisecond; c.Retries = 1 })
+	te := newTestEngine(t, func(c *Config) { c.Timeout = time.Second; c.Retries = 1 })
 	te.srv.Enqueue(geminifake.JSON(fraudAnswer()).After(time.Minute), geminifake.JSON(fraudAnswer()))
 	d, err := te.Draft(t.Context(), fraudSentence, te.cat)
 	require.NoError(t, err)

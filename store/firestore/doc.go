@@ -42,13 +42,18 @@
 //
 // # Consistency
 //
-// Every change that has an audit entry is one Firestore transaction: the
-// record, any records it implies (grants created by an approval, grants ended
-// by a revoke) and the audit entry are committed together or not at all.
-// Compare-and-set operations read the record inside the transaction, so
-// concurrent deciders on several replicas serialise on Firestore's locks and
-// exactly one wins; the others see the decided request and get a
-// *approvals.DecidedError. Transactions are retried on contention.
+// Every change that has an audit entry is committed as one Firestore
+// transaction: the record, any records it implies (grants created by an
+// approval, grants ended by a revoke) and the audit entry are written
+// together or not at all. Compare-and-set is optimistic (see cas.go): the
+// documents a change depends on are read, the change is computed (for a
+// decision, by approvals.ApplyReview), and the commit carries a
+// precondition that each of them still has the update time it was read
+// with. When another replica got there first the commit is rejected as a
+// whole and the change is recomputed from a fresh read, so the losers of a
+// race of deciders see the decided request and get a *approvals.DecidedError.
+// Optimistic commits never wait on locks, which also keeps the emulator,
+// whose pessimistic transaction locks stall under contention, usable in tests.
 //
 // # Indexes
 //

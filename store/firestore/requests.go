@@ -95,6 +95,10 @@ func (s *Store) Decide(ctx context.Context, requestID string, review approvals.R
 	if err := checkID("request id", requestID); err != nil {
 		return approvals.Decision{}, fmt.Errorf("%s: %w", what, err)
 	}
+	if review.At.IsZero() {
+		review.At = time.Now()
+	}
+	review.At = review.At.UTC()
 	if err := validateReview(review); err != nil {
 		return approvals.Decision{}, fmt.Errorf("%s: %w", what, err)
 	}

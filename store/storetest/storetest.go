@@ -8,6 +8,30 @@
 // The suite checks behaviour a user of the store would notice: nothing is
 // lost, nothing is applied twice, bad input changes nothing.
 //
+// Readings of approvals.Store that the suite pins down (where the interface's
+// comments leave room):
+//   - Invalid input is an error wrapping approvals.ErrInvalid that says what is
+//     wrong, and writes nothing (no record, no audit entry). Limits: ids 1..256
+//     characters, reason and sentence <= 4000, 1..1000 assets, <= 256 KiB per
+//     record, known states, actions and effects, non-negative durations.
+//   - SavePolicy keeps a caller's CreatedAt, else sets now. Retiring a retired
+//     or absent policy, and the history of an absent one, are ErrNotFound.
+//   - Decide returns ApplyReview's errors as they are (*DecidedError,
+//     ErrSelfApproval, ErrNotApprover, ErrAlreadyReviewed) and writes nothing;
+//     a review without a reviewer or with a comment over 4000 is ErrInvalid.
+//   - TransitionRequest moves only to cancelled, expired or revoked (else
+//     ErrInvalid); leaving approved ends the request's active grants in the
+//     same transaction (expired for expired, revoked otherwise).
+//   - EndGrant: to must be expired or revoked (else ErrInvalid); unknown id is
+//     ErrNotFound.
+//   - Claim and AcquireLease treat an expiry equal to now as passed. Claim
+//     needs expires after now; a lease needs a positive ttl. Releasing a lease
+//     one does not hold does nothing.
+//   - AppendAudit needs actor, action and subject, fills in a missing id and
+//     time, and refuses a reused id with ErrConflict. ListAudit is oldest first.
+//   - RecordUsage is all or nothing per batch. MessageRefs of a request with
+//     none is an empty list, not an error.
+//
 // Times: the suite uses UTC times with nanosecond parts and expects them back
 // exactly (time.Time.Equal) and in UTC, because expiry is exact at the
 // boundary. A backend whose native timestamps are coarser must store

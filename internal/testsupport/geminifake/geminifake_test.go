@@ -234,7 +234,7 @@ func TestDelayAndClientDeadline(t *testing.T) {
 	s := geminifake.New(t)
 	s.Enqueue(geminifake.Text("late").After(time.Minute))
 	c := newClient(t, s, s.APIKey)
-	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
 	defer cancel()
 	_, err := c.Models.GenerateContent(ctx, "gemini-2.5-flash", genai.Text("hi"), nil)
 	require.Error(t, err)
