@@ -1,6 +1,7 @@
 package approvals
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -69,21 +70,11 @@ func (s *Service) ExpireDue(ctx context.Context, now time.Time) ([]Grant, error)
 			errs = append(errs, err)
 		}
 	}
-	slices.SortFunc(expired, func(a, b Grant) int { return a.ExpiresAt.Compare(b.ExpiresAt)*2 + cmpStr(a.ID, b.ID) })
+	slices.SortFunc(expired, func(a, b Grant) int { return cmp.Or(a.ExpiresAt.Compare(b.ExpiresAt), cmp.Compare(a.ID, b.ID)) })
 	if len(errs) > 0 {
 		return expired, fmt.Errorf("expiring grants: %w", errors.Join(errs...))
 	}
 	return expired, nil
-}
-
-func cmpStr(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func (s *Service) expireGrant(ctx context.Context, g Grant, now time.Time) (Grant, error) {

@@ -125,3 +125,56 @@ func TestShortGrantGetsOnlyTheReminderThatFits(t *testing.T) {
 	require.Len(t, got, 1)
 	assert.Equal(t, time.Hour, got[0].Before)
 }
+
+// TestEveryChangeIsAuditedOnce walks a request through its life and checks the
+// audit log holds exactly one entry per change, each with actor, time, and the
+// record before and after.
+func TestEveryChangeIsAuditedOnce(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	t0 := e.clock.Now()
+	r := e.submit(t, approvals.NewRequest{Requester: "alice", Assets: []string{"fin.ledger", "fin.payroll"}, Duration: time.Hour})
+	t1 := e.clock.Advance(time.Minute)
+	_, err := e.svc.Decide(ctx, r.ID, "bob", approvals.Approve, "")
+	require.NoError(t, err)
+	t2 := e.clock.Advance(time.Minute)
+	d, err := e.svc.Decide(ctx, r.ID, "gil", approvals.Approve, "fine")
+	require.NoError(t, err)
+	end := d.Grants[0].ExpiresAt
+	e.clock.Set(end)
+	_, err = e.svc.ExpireDue(ctx, end)
+	require.NoError(t, err)
+	_, err = e.svc.ExpireDue(ctx, end.Add(time.Minute)) // a second pass changes nothing
+	require.NoError(t, err)
+
+	all, err := e.store.ListAudit(ctx, approvals.AuditFilter{})
+	require.NoError(t, err)
+	var got []string
+	for _, a := range all {
+		got = append(got, a.Action+" "+a.Subject)
+	}
+	assert.ElementsMatch(t, []string{
+		"request.created request/" + r.ID,
+		"request.reviewed request/" + r.ID,
+		"request.approved request/" + r.ID,
+		"grant.expired grant/" + r.ID + ":fin.ledger",
+		"grant.expired grant/" + r.ID + ":fin.payroll",
+		"request.expired request/" + r.ID,
+	}, got)
+	want := map[string]struct {
+		actor         string
+		at            time.Time
+		before, after string
+	}{
+		"request.created":  {"alice", t0, "", "pending"},
+		"request.reviewed": {"bob", t1, "pending", "pending"},
+		"request.approved": {"gil", t2, "pending", "approved"},
+		"grant.expired":    {approvals.SystemActor, end, "active", "expired"},
+		"request.expired":  {approvals.SystemActor, end, "approved", "expired"},
+	}
+	for _, a := range all {
+		w := want[a.Action]
+		requireChange(t, a, w.actor, w.at, w.before, w.after)
+		assert.NotEmpty(t, a.ID)
+	}
+}

@@ -174,12 +174,16 @@ func (s *Service) Recommend(ctx context.Context) ([]Recommendation, error) {
 		}
 	}
 
-	var out []Recommendation
+	var built []Recommendation
 	for _, p := range props {
-		rec := s.buildRecommendation(v, p, now)
-		if len(rec.Support) < s.cfg.MinSupport {
-			continue
+		if rec := s.buildRecommendation(v, p, now); len(rec.Support) >= s.cfg.MinSupport {
+			built = append(built, rec)
 		}
+	}
+	built = s.dropExplained(v, built, approved)
+
+	var out []Recommendation
+	for _, rec := range built {
 		key := policyKey(rec.Policy)
 		if existing[key] {
 			continue
@@ -198,6 +202,52 @@ func (s *Service) Recommend(ctx context.Context) ([]Recommendation, error) {
 		}
 	}
 	return out, nil
+}
+
+// dropExplained keeps the best-supported proposals first and drops one whose
+// supporting requests are mostly (MinCoverage) allowed by proposals already
+// kept: a broader subject mined from one small group is then usually an
+// artefact of that group, not a habit of its own.
+func (s *Service) dropExplained(v *catalogView, recs []Recommendation, history []Request) []Recommendation {
+	byID := map[string]Request{}
+	for _, r := range history {
+		byID[r.ID] = r
+	}
+	slices.SortStableFunc(recs, func(a, b Recommendation) int {
+		return cmp.Or(cmp.Compare(len(b.Support), len(a.Support)), cmp.Compare(a.ID, b.ID))
+	})
+	var kept []Recommendation
+	for _, rec := range recs {
+		explained := 0
+		for _, id := range rec.Support {
+			r := byID[id]
+			usr, ok := v.user(r.Requester)
+			if !ok {
+				continue
+			}
+			for _, k := range kept {
+				if k.Policy.Action != rec.Policy.Action && k.Policy.Action != policy.Write {
+					continue
+				}
+				if !policy.MatchesUser(*usr, k.Policy.Subjects) {
+					continue
+				}
+				all := true
+				for _, a := range r.Assets {
+					all = all && policy.MatchesAsset(a, v.cat.AssetTags(a), k.Policy.Objects)
+				}
+				if all {
+					explained++
+					break
+				}
+			}
+		}
+		if len(kept) > 0 && float64(explained) >= s.cfg.MinCoverage*float64(len(rec.Support)) {
+			continue
+		}
+		kept = append(kept, rec)
+	}
+	return kept
 }
 
 // allCovered: saved policies already allow every supporting request.

@@ -28,7 +28,7 @@ type NewRequest struct {
 // or pending with its approvers.
 type SubmitResult struct {
 	// Request is the stored pending request; when Covered it is the validated
-	// ask, not stored (no card is needed) and its State is empty.
+	// ask, not stored (no card is needed): its ID and State are empty.
 	Request   Request
 	Covered   bool
 	CoveredBy []string // policy ids that already allow everything asked
@@ -45,7 +45,7 @@ func (s *Service) Submit(ctx context.Context, nr NewRequest) (SubmitResult, erro
 	if err != nil {
 		return SubmitResult{}, fmt.Errorf("submitting request: %w", err)
 	}
-	r.ID, r.CreatedAt, r.UpdatedAt = uuid.NewString(), now, now
+	r.CreatedAt, r.UpdatedAt = now, now
 
 	policies, err := s.policiesInForce(ctx, v, now)
 	if err != nil {
@@ -70,7 +70,7 @@ func (s *Service) Submit(ctx context.Context, nr NewRequest) (SubmitResult, erro
 		}
 	}
 
-	r.State = StatePending
+	r.ID, r.State = uuid.NewString(), StatePending
 	r.Approvers = slices.DeleteFunc(v.approvers(r.Assets), func(u string) bool { return u == r.Requester })
 	r.RequiredApprovals = s.quorum(v, r.Assets)
 	if len(r.Approvers) == 0 {
@@ -374,7 +374,8 @@ func (s *Service) Extend(ctx context.Context, requestID, actor string, duration 
 		return SubmitResult{}, fmt.Errorf("extending request %s: %w", requestID, err)
 	}
 	if actor != orig.Requester {
-		return SubmitResult{}, fmt.Errorf("extending request %s: %w: only the requester %s may extend it", requestID, ErrForbidden, orig.Requester)
+		return SubmitResult{}, s.refuse(ctx, actor, "request.extend_refused", "request/"+requestID,
+			fmt.Errorf("extending request %s: %w: only the requester %s may extend it", requestID, ErrForbidden, orig.Requester))
 	}
 	if strings.TrimSpace(reason) == "" {
 		reason = "extension of request " + orig.ID + ": " + orig.Reason

@@ -487,6 +487,8 @@ func TestAlreadyCoveredRequestIsAnsweredAtOnce(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, res.Covered)
 	assert.Equal(t, []string{p.ID}, res.CoveredBy)
+	assert.Empty(t, res.Request.ID, "nothing stored")
+	assert.Equal(t, []string{"fin.ledger", "fin.payroll"}, res.Request.Assets)
 	rs, err := e.store.ListRequests(ctx, approvals.RequestFilter{})
 	require.NoError(t, err)
 	assert.Empty(t, rs, "no pending request and no card for covered access")

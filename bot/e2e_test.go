@@ -14,12 +14,12 @@ import (
 )
 
 const (
-	maya   = "U0MAYA"   // governance
-	omar   = "U0OMAR"   // governance
-	priya  = "U0PRIYA"  // owns the claims tables
-	jamal  = "U0JAMAL"  // claims adjuster
-	zoe    = "U0ZOE"    // customer service, approves nothing
-	sofia  = "U0SOFIA"  // owns actuarial tables
+	maya       = "U0MAYA"  // governance
+	omar       = "U0OMAR"  // governance
+	priya      = "U0PRIYA" // owns the claims tables
+	jamal      = "U0JAMAL" // claims adjuster
+	zoe        = "U0ZOE"   // customer service, approves nothing
+	sofia      = "U0SOFIA" // owns actuarial tables
 	policyText = "Actuaries can read claims data for 30 days after completing security awareness training"
 )
 
@@ -398,4 +398,160 @@ func TestSocketModeReconnectsAfterDrop(t *testing.T) {
 	require.NoError(t, h.fake.WaitConnected(2, 20*time.Second))
 	p := h.command(maya, "/policy", "list")
 	h.waitResponse(p["response_url"].(string), "No policies are in force")
+}
+
+func TestReminderExtendAndExpiry(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	rsp := NewWebResponder(slackfake.BotToken, h.fake.APIURL())
+	h.command(jamal, "/access", "claims.adjuster_notes for 2 days because month-end close")
+	ts, reqID := h.approvalCard("month-end close")
+	h.click(priya, approvalsChannel, ts, actApprove, reqID)
+	h.waitCall("chat.update", func(c slackfake.Call) bool { return c.Str("ts") == ts && strings.Contains(c.JSON(), "Approved") })
+
+	// 30 minutes before the end: a reminder with an Extend button, once.
+	h.clock.Advance(2*24*time.Hour - 30*time.Minute)
+	h.bot.Tick(ctx, rsp)
+	h.bot.Tick(ctx, rsp)
+	var reminders []slackfake.Call
+	for _, c := range h.fake.Calls("chat.postMessage") {
+		if c.Str("channel") == slackfake.DMChannel(jamal) && strings.Contains(c.JSON(), "ends") && strings.Contains(c.JSON(), actExtend) {
+			reminders = append(reminders, c)
+		}
+	}
+	require.Len(t, reminders, 1, "one reminder, even with two ticks")
+	var extendValue string
+	for _, b := range buttons(reminders[0].Blocks()) {
+		if b.ActionID == actExtend {
+			extendValue = b.Value
+		}
+	}
+	require.Equal(t, reqID, extendValue)
+
+	// Extend: a form, then a linked request goes to the approvers.
+	h.click(jamal, slackfake.DMChannel(jamal), "", actExtend, reqID)
+	h.waitCall("views.open", contains(cbExtend))
+	view, _ := h.fake.LastView()
+	sub, err := h.fake.ViewSubmission(jamal, view.ID, map[string]map[string]any{
+		"duration": {"duration": map[string]any{"type": "static_select", "selected_option": map[string]any{"value": (24 * time.Hour).String()}}},
+		"reason":   {"reason": map[string]any{"type": "plain_text_input", "value": "close slipped a day"}},
+	})
+	require.NoError(t, err)
+	h.send("interactive", sub)
+	h.waitCall("chat.postMessage", func(c slackfake.Call) bool {
+		return c.Str("channel") == approvalsChannel && strings.Contains(c.JSON(), "Extension request") && strings.Contains(c.JSON(), "close slipped a day")
+	})
+
+	// After the end: the grant expires, the card says so, the requester is told.
+	h.clock.Advance(time.Hour)
+	h.bot.Tick(ctx, rsp)
+	gs, err := h.store.ListGrants(ctx, approvals.GrantFilter{RequestID: reqID})
+	require.NoError(t, err)
+	require.Len(t, gs, 1)
+	assert.Equal(t, approvals.GrantExpired, gs[0].State)
+	h.waitCall("chat.update", func(c slackfake.Call) bool { return c.Str("ts") == ts && strings.Contains(c.JSON(), "Expired") })
+	h.waitCall("chat.postMessage", func(c slackfake.Call) bool {
+		return c.Str("channel") == slackfake.DMChannel(jamal) && strings.Contains(c.JSON(), "has ended")
+	})
+}
+
+func TestPolicyEditModalSavesTheEditedPolicy(t *testing.T) {
+	h := newHarness(t)
+	cmd := h.command(maya, "/policy", policyText)
+	card := h.waitResponse(cmd["response_url"].(string), "policy_save")
+	draftID := buttons(card.Blocks())[1].Value
+	edit := h.click(maya, "C0GENERAL", "", actPolicyEdit, draftID)
+	open := h.waitCall("views.open", contains(cbPolicyEdit))
+	js := open.JSON()
+	for _, field := range []string{`"block_id":"subjects"`, `"block_id":"conditions"`, `"block_id":"tags"`, `"block_id":"edit_assets"`, `"block_id":"duration"`} {
+		assert.Contains(t, js, field)
+	}
+	assert.Contains(t, js, "a:trainings=Security Awareness", "the condition is preselected")
+	assert.Contains(t, js, "x:pg.claims.claims", "the resolved table is preselected")
+	assert.Contains(t, js, "job_title in Actuary/Senior Actuary", "the resolved subject is preselected")
+	assert.NotContains(t, js, draftPolicyJSONMarker, "no policy JSON rides in the view")
+
+	view, _ := h.fake.LastView()
+	sel := func(vals ...string) map[string]any {
+		var opts []any
+		for _, v := range vals {
+			opts = append(opts, map[string]any{"value": v})
+		}
+		return map[string]any{"type": "multi_static_select", "selected_options": opts}
+	}
+	// Invalid: no data chosen. The ack carries the error; nothing is saved.
+	bad, err := h.fake.ViewSubmission(maya, view.ID, map[string]map[string]any{
+		"subjects": {"subjects": sel("d:0")}, "tags": {"tags": sel()}, "edit_assets": {"edit_assets": sel()},
+	})
+	require.NoError(t, err)
+	id, err := h.fake.Send("interactive", bad)
+	require.NoError(t, err)
+	ack, err := h.fake.WaitAck(id, slackfake.AckDeadline)
+	require.NoError(t, err)
+	assert.Contains(t, string(ack.Payload), "Choose at least one tag or table")
+
+	good, err := h.fake.ViewSubmission(maya, view.ID, map[string]map[string]any{
+		"effect":      {"effect": map[string]any{"type": "static_select", "selected_option": map[string]any{"value": "allow"}}},
+		"action":      {"action": map[string]any{"type": "static_select", "selected_option": map[string]any{"value": "read"}}},
+		"subjects":    {"subjects": sel("d:0", "g:siu")},
+		"conditions":  {"conditions": sel("a:trainings=Security Awareness", "!a:employment_type=Contractor")},
+		"edit_assets": {"edit_assets": sel("x:pg.claims.claims", "x:pg.claims.adjuster_notes")},
+		"duration":    {"duration": map[string]any{"type": "plain_text_input", "value": "14d"}},
+	})
+	require.NoError(t, err)
+	id = h.send("interactive", good)
+	ack, _ = h.fake.WaitAck(id, time.Second)
+	assert.Empty(t, string(ack.Payload), "the edited policy is valid")
+	h.waitResponse(edit["response_url"].(string), "Saved as")
+	ps, err := h.store.ListPolicies(context.Background())
+	require.NoError(t, err)
+	require.Len(t, ps, 1)
+	p := ps[0]
+	assert.Equal(t, 14*24*time.Hour, time.Duration(p.Duration))
+	require.Len(t, p.Subjects, 2, "actuaries, or the SIU group")
+	for _, clause := range p.Subjects {
+		assert.Contains(t, jsonOf(clause), "Security Awareness", "conditions fold into every clause")
+		assert.Contains(t, jsonOf(clause), `"negate":true`)
+	}
+	assert.Len(t, p.Objects, 2)
+}
+
+// draftPolicyJSONMarker would appear if a view carried the policy itself.
+const draftPolicyJSONMarker = `"subjects":[[`
+
+func TestPolicyListShowExplainRetire(t *testing.T) {
+	h := newHarness(t)
+	cmd := h.command(maya, "/policy", "Claims adjusters can read claims.adjuster_notes")
+	card := h.waitResponse(cmd["response_url"].(string), "policy_save")
+	click := h.click(maya, "C0GENERAL", "", actPolicySave, buttons(card.Blocks())[0].Value)
+	h.waitResponse(click["response_url"].(string), "Saved as")
+	ps, _ := h.store.ListPolicies(context.Background())
+	require.Len(t, ps, 1)
+	id := ps[0].ID
+
+	p := h.command(maya, "/policy", "list")
+	h.waitResponse(p["response_url"].(string), id)
+	p = h.command(maya, "/policy", "show "+id)
+	show := h.waitResponse(p["response_url"].(string), "Cedar")
+	assert.Contains(t, show.JSON(), "Jamal Brooks", "impact lists who it covers")
+	p = h.command(maya, "/policy", "explain <@U0JAMAL|jamal> claims.adjuster_notes")
+	ex := h.waitResponse(p["response_url"].(string), "has* read access")
+	assert.Contains(t, ex.JSON(), id)
+	p = h.command(maya, "/policy", "explain @zoe claims.adjuster_notes")
+	h.waitResponse(p["response_url"].(string), "does not have")
+
+	var retire string
+	for _, b := range buttons(show.Blocks()) {
+		if b.ActionID == actPolicyRetire {
+			retire = b.Value
+		}
+	}
+	require.Equal(t, id, retire)
+	h.click(maya, "C0GENERAL", "", actPolicyRetire, retire)
+	h.waitCall("response_url", contains("retired by"))
+	ps, _ = h.store.ListPolicies(context.Background())
+	assert.Empty(t, ps)
+	// A non-governance click on Retire changes nothing.
+	h.click(jamal, "C0GENERAL", "", actPolicyRetire, retire)
+	h.waitCall("chat.postEphemeral", func(c slackfake.Call) bool { return c.Str("user") == jamal })
 }

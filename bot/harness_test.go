@@ -33,6 +33,25 @@ type harness struct {
 	bot   *Bot
 	cat   *policy.Catalog
 	recon *countingReconciler
+	clock *testClock
+}
+
+// testClock is real time plus an offset a test can advance.
+type testClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.offset += d
+	c.mu.Unlock()
 }
 
 type countingReconciler struct {
@@ -90,17 +109,18 @@ func newBotHarness(t testing.TB) (*harness, context.Context, context.CancelFunc)
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "steward.db"))
 	require.NoError(t, err)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := approvals.New(st, cat, time.Now, approvals.Config{GovernanceGroup: "data-governance",
+	clock := &testClock{}
+	svc := approvals.New(st, cat, clock.Now, approvals.Config{GovernanceGroup: "data-governance",
 		Rules: []approvals.QuorumRule{{Tag: "Classification.Restricted", Approvals: 2}}, Logger: logger})
 	recon := &countingReconciler{}
 	b, err := New(Config{Catalog: cat, Store: st, Approvals: svc, Copilot: copilot.NewBuiltin(),
-		ApprovalsChannel: approvalsChannel, Reconciler: recon, Logger: logger})
+		ApprovalsChannel: approvalsChannel, Reconciler: recon, Logger: logger, Now: clock.Now})
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		cancel()
 		_ = st.Close()
 	})
-	return &harness{t: t, fake: fake, store: st, svc: svc, bot: b, cat: cat, recon: recon}, ctx, cancel
+	return &harness{t: t, fake: fake, store: st, svc: svc, bot: b, cat: cat, recon: recon, clock: clock}, ctx, cancel
 }
 
 // send delivers an envelope and requires its ack within Slack's 3 s.

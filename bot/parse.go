@@ -90,7 +90,7 @@ var (
 		"requesting", "need", "to",
 	}
 	mentionRe   = regexp.MustCompile(`<@[A-Z0-9]+(\|[^>]*)?>`)
-	forDurRe    = regexp.MustCompile(`(?i)\s+for\s+((?:\d+|a couple of|[a-z]+)\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?|quarters?|[hdw])|today|ever|good)\b`)
+	forDurRe    = regexp.MustCompile(`(?i)(?:^|\s+)for\s+((?:\d+|a couple of|[a-z]+)\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?|quarters?|[hdw])|today|ever|good)\b`)
 	badDurRe    = regexp.MustCompile(`(?i)\s+for\s+(\d+\s*[a-z]+)\b`)
 	reasonMarks = []string{" because ", " since ", " so that ", " so i can ", " in order to ", " to ", " for reason ", " reason: ", " - ", " — "}
 )
@@ -103,11 +103,11 @@ func parseAccess(text string) (accessAsk, error) {
 		return accessAsk{}, errors.New("tell me what you need, e.g. `/access the claims tables for a week because I'm reconciling Q3`")
 	}
 	ask := accessAsk{Action: policy.Read}
-	lower := strings.ToLower(s)
+	lower := asciiLower(s)
 
 	// The duration: "for a week", "for 30 days".
 	if loc := forDurRe.FindStringSubmatchIndex(s); loc != nil {
-		phrase := strings.ToLower(s[loc[2]:loc[3]])
+		phrase := asciiLower(s[loc[2]:loc[3]])
 		if phrase == "ever" || phrase == "good" {
 			ask.Duration, ask.HasDur = 0, true
 		} else if d, err := parseDuration(phrase); err == nil {
@@ -118,35 +118,37 @@ func parseAccess(text string) (accessAsk, error) {
 		before, after := s[:loc[0]], s[loc[1]:]
 		s = before + " " + strings.TrimSpace(after)
 		s = strings.TrimSpace(s)
-		lower = strings.ToLower(s)
+		lower = asciiLower(s)
 	} else if m := badDurRe.FindStringSubmatch(s); m != nil {
 		if _, err := parseDuration(m[1]); err != nil {
 			return accessAsk{}, err
 		}
 	}
 
-	// The reason: after "because", "to ...", "so that ...".
-	cut := -1
-	markLen := 0
+	// The reason: after "because", "to ...", "so that ...". The text is
+	// padded so a reason marker may also open it.
+	padded := " " + lower
+	cut, end := -1, 0
 	for _, m := range reasonMarks {
+		idx := strings.Index(padded, m)
 		// " to " only counts after the object, not in "access to".
-		idx := strings.Index(lower, m)
-		for idx >= 0 && m == " to " && strings.HasSuffix(lower[:idx], "access") {
-			next := strings.Index(lower[idx+len(m):], m)
+		for idx >= 0 && m == " to " && strings.HasSuffix(padded[:idx], "access") {
+			next := strings.Index(padded[idx+len(m):], m)
 			if next < 0 {
 				idx = -1
 				break
 			}
 			idx += len(m) + next
 		}
-		if idx > 0 && (cut < 0 || idx < cut) {
-			cut, markLen = idx, len(m)
+		if idx >= 0 && (cut < 0 || idx < cut) {
+			cut, end = idx, idx+len(m)
 		}
 	}
-	if cut > 0 {
-		ask.Reason = strings.TrimSpace(s[cut+markLen:])
-		s = strings.TrimSpace(s[:cut])
-		lower = strings.ToLower(s)
+	if cut >= 0 {
+		// padded[i] is s[i-1].
+		ask.Reason = strings.TrimSpace(s[min(end-1, len(s)):])
+		s = strings.TrimSpace(s[:max(cut-1, 0)])
+		lower = asciiLower(s)
 	}
 
 	// The action and the object.
@@ -174,4 +176,16 @@ func parseAccess(text string) (accessAsk, error) {
 		return accessAsk{}, errors.New("tell me which data you need, e.g. `/access finance.journal_entries for 3 days because of the audit`")
 	}
 	return ask, nil
+}
+
+// asciiLower lowers A-Z only, so byte offsets in the result match the input
+// (strings.ToLower may change the length of some non-ASCII text).
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }

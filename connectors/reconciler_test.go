@@ -332,3 +332,26 @@ func TestRunLoopRetriesWithBackoffAndAnswersTriggers(t *testing.T) {
 	require.Eventually(t, func() bool { return r.Status()[0].State == connectors.StateApplied }, 20*time.Second, 10*time.Millisecond)
 	require.NoError(t, selectAs(t, e.db, "bob", "claims"), "the change made while the server was down was not lost")
 }
+
+func TestGrantStateExplainsSkippedAndUnservedGrants(t *testing.T) {
+	e := newEnv(t, pgtest.Shared(t), 0, 0)
+	e.db.Exec(t, "DROP ROLE bob")
+	src := &grantsAt{}
+	src.set(desired("alice", "claims", policy.Read, time.Time{}), desired("bob", "claims", policy.Read, time.Time{}),
+		desired("alice", "bq.sales", policy.Read, time.Time{}))
+	r, err := connectors.NewReconciler(src, e.cat, nil, []connectors.Connector{e.conn}, connectors.ReconcilerConfig{})
+	require.NoError(t, err)
+	before := time.Now().Add(-time.Second)
+	_, err = r.RunOnce(context.Background())
+	require.NoError(t, err)
+
+	state, _ := r.GrantState("alice", "claims", before)
+	assert.Equal(t, connectors.GrantApplied, state)
+	state, why := r.GrantState("bob", "claims", before)
+	assert.Equal(t, connectors.GrantSkipped, state)
+	assert.Equal(t, `PostgreSQL login role "bob" (for user bob) does not exist`, why)
+	state, why = r.GrantState("alice", "bq.sales", before)
+	assert.Equal(t, connectors.GrantNoTarget, state)
+	assert.Equal(t, `no connector serves platform "bigquery"`, why)
+	require.Len(t, r.Status()[0].Skipped, 1)
+}

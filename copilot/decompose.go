@@ -85,6 +85,50 @@ var denyModals = []string{
 	"can no longer", "may no longer", "must no longer", "are no longer allowed to",
 }
 
+var passiveModals = []string{
+	"can", "may", "should", "shall", "will", "must", "is to", "are to", "can only", "may only",
+	"cannot", "can not", "can't", "may not", "must not", "must never", "should not", "should never",
+	"shall not", "will not", "won't", "can never", "may never", "mustn't", "shouldn't",
+}
+
+// participles of the verbs, for "Payroll may only be read by HR".
+var participles = map[string]string{
+	"read": "read", "viewed": "view", "seen": "see", "accessed": "access", "queried": "query",
+	"browsed": "browse", "inspected": "inspect", "reviewed": "review", "used": "use",
+	"analyzed": "analyze", "analysed": "analyse", "consulted": "consult", "downloaded": "download",
+	"exported": "export", "retrieved": "retrieve", "searched": "search", "opened": "open",
+	"audited": "audit", "examined": "examine", "checked": "check", "selected": "select",
+	"written": "write", "updated": "update", "modified": "modify", "edited": "edit",
+	"changed": "change", "deleted": "delete", "inserted": "insert", "created": "create",
+	"altered": "alter", "amended": "amend", "appended": "append", "removed": "remove",
+	"corrected": "correct", "uploaded": "upload", "loaded": "load", "managed": "manage",
+	"maintained": "maintain", "approved": "approve", "overwritten": "overwrite",
+	"published": "publish", "submitted": "submit", "adjusted": "adjust", "administered": "administer",
+	"purged": "purge",
+}
+
+func participleList() []string {
+	out := make([]string, 0, len(participles))
+	for p := range participles {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// baseVerbs turns "read and updated" participles into base verbs.
+func baseVerbs(v string) string {
+	var out []string
+	for _, w := range strings.Fields(strings.ToLower(v)) {
+		if b, ok := participles[w]; ok {
+			out = append(out, b)
+		} else {
+			out = append(out, w)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
 // gerund turns a base verb into its -ing form for "from reading", "from modifying".
 func gerund(v string) string {
 	head, tail, _ := strings.Cut(v, " ")
@@ -154,6 +198,11 @@ var (
 	reDenyTo = regexp.MustCompile(`(?i)^(?:deny|block|forbid|prevent|prohibit|bar|stop|disallow|restrict)\s+(?P<subj>.+?)\s+(?:from\s+(?P<ger>` + gerunds + `(?:\s*(?:,|and|or)\s*` + gerunds + `)*)|(?:(?P<kind>` + kinds + `)\s+)?access\s+(?:to|on|for|into))\s+(?P<obj>.+)$`)
 	reMask   = regexp.MustCompile(`(?i)^(?:always\s+)?(?P<verb>` + alternation(maskVerbs) + `)\s+(?P<obj>.+?)(?:\s+(?:for|from|to|when\s+shown\s+to|when\s+viewed\s+by|when\s+read\s+by)\s+(?P<subj>.+))?$`)
 	reMasked = regexp.MustCompile(`(?i)^(?P<obj>.+?)\s+(?:must|should|shall|will|are\s+to|is\s+to|has\s+to|have\s+to)?\s*(?:always\s+)?(?:be|are|is|get|gets)\s+(?:always\s+)?(?P<verb>` + alternation(maskParticiples) + `)(?:\s+(?:for|from|to|when\s+shown\s+to|when\s+viewed\s+by)\s+(?P<subj>.+))?$`)
+
+	reByPassive = regexp.MustCompile(`(?i)^(?P<obj>.+?)\s+(?P<modal>` + alternation(passiveModals) + `)\s+(?:only\s+|also\s+)?be\s+(?P<verb>` + alternation(participleList()) + `)(?:\s+(?:and|or|and/or)\s+` + alternation(participleList()) + `)*\s+(?:only\s+)?by\s+(?P<subj>.+)$`)
+	reAccessTo  = regexp.MustCompile(`(?i)^(?:(?P<kind>` + kinds + `)\s+)?access\s+to\s+(?P<obj>.+?)\s+(?:is|should\s+be|must\s+be|shall\s+be|will\s+be)\s+(?:only\s+)?(?:granted|given|allowed|restricted|limited|reserved)\s+(?:only\s+)?(?:to|for)\s+(?P<subj>.+)$`)
+	// "The system shall (not) allow X to ...": requirement documents speak of the system.
+	reSystem = regexp.MustCompile(`(?i)^(?:the\s+)?(?:system|application|app|platform|software|service|portal|database|product)\s+(?:shall|must|should|will|may|can|is\s+to)\s+(?P<not>not\s+|never\s+)?(?:allow|permit|enable|let|authori[sz]e)\s+(?P<subj>.+?)\s+(?:to\s+)?(?P<rest>` + verbs + `\b.*|(?:(?:` + kinds + `)\s+)?access\b.*)$`)
 
 	reFronted = regexp.MustCompile(`(?i)^(?P<marker>once|after|when|whenever|if|provided(?:\s+that)?|as\s+long\s+as|so\s+long\s+as|while|only\s+if|only\s+after|only\s+when|only\s+once|upon|unless|until|during|with)\s+(?P<cond>[^,]+),\s*(?P<rest>.+)$`)
 	// a trailing condition after the objects.
@@ -339,6 +388,30 @@ func mainClause(s string) (effect policy.Effect, verb, subj, obj string, err err
 			subj = "everyone"
 		}
 		return policy.Mask, strings.ToLower(named(reMasked, m, "verb")), subj, named(reMasked, m, "obj"), nil
+	}
+	if m := reSystem.FindStringSubmatch(s); m != nil {
+		rest := named(reSystem, m, "subj") + " can "
+		if named(reSystem, m, "not") != "" {
+			rest = named(reSystem, m, "subj") + " cannot "
+		}
+		return mainClause(rest + named(reSystem, m, "rest"))
+	}
+	if m := reAccessTo.FindStringSubmatch(s); m != nil {
+		return policy.Allow, kindVerb(named(reAccessTo, m, "kind")), named(reAccessTo, m, "subj"), named(reAccessTo, m, "obj"), nil
+	}
+	if m := reByPassive.FindStringSubmatch(s); m != nil {
+		modal := strings.ToLower(squeeze(named(reByPassive, m, "modal")))
+		effect = policy.Allow
+		for _, dm := range denyModals {
+			if modal == dm || strings.HasPrefix(modal, "can't") || strings.HasPrefix(modal, "won't") {
+				effect = policy.Deny
+				break
+			}
+		}
+		verb := m[0][strings.Index(strings.ToLower(m[0]), strings.ToLower(named(reByPassive, m, "verb"))):]
+		verb = verb[:strings.LastIndex(strings.ToLower(verb), " by ")]
+		verb = strings.TrimSuffix(strings.TrimSpace(verb), " only")
+		return effect, baseVerbs(squeeze(verb)), named(reByPassive, m, "subj"), named(reByPassive, m, "obj"), nil
 	}
 	if m := reGiveTo.FindStringSubmatch(s); m != nil {
 		// The subject comes last here, so a purpose follows it, not the objects.

@@ -106,7 +106,7 @@ type catalogIndex struct {
 	tagIdx    map[string]int32
 	assetIdx  map[string]int32
 	users     int
-	words     []string // every name word, sorted (near-spelling suggestions)
+	near      map[string][]string // 3-letter prefix or suffix -> name words (near spellings)
 
 	subjFill, condFill, objFill map[string]bool // words a phrase may drop
 	multi                       map[string]bool // attribute -> some user has several values
@@ -288,7 +288,14 @@ func newCatalogIndex(cat *policy.Catalog) *catalogIndex {
 			ix.vocab[k] = append(ix.vocab[k], v)
 		}
 	}
-	ix.words = sortedKeys(ix.nameToks)
+	ix.near = map[string][]string{}
+	for _, w := range sortedKeys(ix.nameToks) {
+		if len(w) < 4 {
+			continue
+		}
+		ix.near["^"+w[:3]] = append(ix.near["^"+w[:3]], w)
+		ix.near["$"+w[len(w)-3:]] = append(ix.near["$"+w[len(w)-3:]], w)
+	}
 	for k := range ix.vocab {
 		vs := ix.vocab[k]
 		sort.SliceStable(vs, func(i, j int) bool { return vs[i].note < vs[j].note })
@@ -764,21 +771,26 @@ func valueOf(e *entry) string {
 }
 
 // nearWords returns catalog name words within edit distance 1 (2 for long
-// words) of w. It scans the word list, which is small next to the entries.
+// words) of w. A typo rarely touches both ends of a word, so only words
+// sharing w's first or last three letters are compared.
 func (ix *catalogIndex) nearWords(w string) []string {
 	limit := 1
 	if len(w) >= 8 {
 		limit = 2
 	}
 	var out []string
-	for _, tw := range ix.words {
-		if tw == w || abs(len(tw)-len(w)) > limit {
-			continue
-		}
-		if editDistance(w, tw, limit) <= limit {
-			out = append(out, tw)
-			if len(out) >= 5 {
+	seen := map[string]bool{}
+	for _, bucket := range [][]string{ix.near["^"+w[:3]], ix.near["$"+w[len(w)-3:]]} {
+		for i, tw := range bucket {
+			if i >= 500 || len(out) >= 5 {
 				break
+			}
+			if tw == w || seen[tw] || abs(len(tw)-len(w)) > limit {
+				continue
+			}
+			seen[tw] = true
+			if editDistance(w, tw, limit) <= limit {
+				out = append(out, tw)
 			}
 		}
 	}

@@ -7,17 +7,13 @@ import (
 	"strings"
 )
 
-// Policy kinds, in the order the evaluator numbers policies. Within each
-// asset's candidate list the policies then come denies first, so a decision
-// can stop at the first matching deny or, after the denies, at the first
-// matching allow.
+// Policy kinds: what a policy does to a read or a write.
 const (
 	kindDenyRead   = iota // forbids read, and so write too (write includes read)
 	kindDenyWrite         // forbids write only
 	kindAllowWrite        // allows write and read
 	kindAllowRead         // allows read
 	kindMask              // masks columns; never allows or denies
-	numKinds
 )
 
 func kindOf(p Policy) int {
@@ -37,18 +33,37 @@ func kindOf(p Policy) int {
 // Evaluator decides access for a fixed catalog and policy set. It is
 // immutable once built and safe for concurrent use.
 //
-// For each policy it keeps the set of users it selects as a bitmap, and
-// for each asset the list of policies whose objects select it (an inverted
-// index in compressed-row form), so a decision is a few bit tests on the
-// asset's candidates rather than a scan of every policy.
+// For each asset it keeps the list of policies whose objects select it (an
+// inverted index in compressed-row form), and for each user a bitmap of the
+// policies whose subjects select them. A decision walks the asset's
+// candidates and tests each in the user's row: the row is one contiguous
+// block (a bit per policy), so the tests stay in cache instead of touching
+// one large per-policy bitmap per candidate.
 type Evaluator struct {
 	cat      *Catalog
 	ix       *Index
-	policies []Policy // ordered by kind
-	start    [numKinds + 1]uint32
-	users    []bitset // per policy
+	policies []Policy // ordered so that policies on the same tags are adjacent
+	kind     []uint8  // per policy
+	rowWords int      // words per user row
+	rows     []uint64 // user position -> bitmap over policies
 	offs     []uint32 // asset position -> start of its candidates in cands
 	cands    []uint32 // policy numbers, ascending within each asset
+}
+
+// selects reports whether policy p's subjects select user u.
+func (e *Evaluator) selects(p, u uint32) bool {
+	return e.rows[int(u)*e.rowWords+int(p>>6)]&(1<<(p&63)) != 0
+}
+
+// policyUsers rebuilds policy p's user set from the rows.
+func (e *Evaluator) policyUsers(p uint32) bitset {
+	b := newBitset(len(e.ix.userIDs))
+	for u := range uint32(len(e.ix.userIDs)) {
+		if e.selects(p, u) {
+			b.set(u)
+		}
+	}
+	return b
 }
 
 // NewEvaluator validates the policies against the catalog and prepares decisions.
@@ -58,22 +73,18 @@ func NewEvaluator(c *Catalog, policies []Policy) (*Evaluator, error) {
 	}
 	ix := NewIndex(c)
 	e := &Evaluator{cat: c, ix: ix}
-	e.policies = append([]Policy(nil), policies...)
-	sort.SliceStable(e.policies, func(i, j int) bool { return kindOf(e.policies[i]) < kindOf(e.policies[j]) })
-	for i := range e.start {
-		e.start[i] = uint32(len(e.policies))
-	}
-	for i := len(e.policies) - 1; i >= 0; i-- {
-		e.start[kindOf(e.policies[i])] = uint32(i)
-	}
-	for k := numKinds - 1; k >= 0; k-- {
-		e.start[k] = min(e.start[k], e.start[k+1])
+	e.policies = clusterPolicies(ix, policies)
+	e.kind = make([]uint8, len(e.policies))
+	for i, p := range e.policies {
+		e.kind[i] = uint8(kindOf(p))
 	}
 
 	var errs []error
 	seen := map[string]bool{}
 	lists := make([][]uint32, len(e.policies))
-	e.users = make([]bitset, len(e.policies))
+	nUsers := len(ix.userIDs)
+	e.rowWords = (len(e.policies) + 63) / 64
+	e.rows = make([]uint64, nUsers*e.rowWords)
 	nAssets := len(ix.assetIDs)
 	counts := make([]uint32, nAssets+1)
 	for i, p := range e.policies {
@@ -93,11 +104,12 @@ func NewEvaluator(c *Catalog, policies []Policy) (*Evaluator, error) {
 		for _, a := range lists[i] {
 			counts[a+1]++
 		}
-		if isEveryone(p.Subjects) {
-			e.users[i] = ix.allUsers
-		} else {
-			e.users[i] = ix.users(p.Subjects)
+		users := ix.allUsers
+		if !isEveryone(p.Subjects) {
+			users = ix.users(p.Subjects)
 		}
+		word, bit := i>>6, uint64(1)<<(i&63)
+		users.each(func(u uint32) { e.rows[int(u)*e.rowWords+word] |= bit })
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("building evaluator: %w", errors.Join(errs...))
@@ -145,42 +157,73 @@ func (e *Evaluator) Allowed(userID, assetID string, action Action) bool {
 
 func (e *Evaluator) allowed(u, a uint32, action Action) bool {
 	cands := e.cands[e.offs[a]:e.offs[a+1]]
+	row := e.rows[int(u)*e.rowWords : int(u+1)*e.rowWords]
+	allow := false
 	switch action {
 	case Read:
-		denyWrite, allowWrite, mask := e.start[kindDenyWrite], e.start[kindAllowWrite], e.start[kindMask]
 		for _, p := range cands {
-			switch {
-			case p >= mask:
+			if row[p>>6]&(1<<(p&63)) == 0 {
+				continue
+			}
+			switch e.kind[p] {
+			case kindDenyRead:
 				return false
-			case p < denyWrite:
-				if e.users[p].has(u) {
-					return false
-				}
-			case p < allowWrite:
-			default:
-				if e.users[p].has(u) {
-					return true
-				}
+			case kindAllowRead, kindAllowWrite:
+				allow = true
 			}
 		}
 	case Write:
-		allowWrite, allowRead := e.start[kindAllowWrite], e.start[kindAllowRead]
 		for _, p := range cands {
-			switch {
-			case p >= allowRead:
+			if row[p>>6]&(1<<(p&63)) == 0 {
+				continue
+			}
+			switch e.kind[p] {
+			case kindDenyRead, kindDenyWrite:
 				return false
-			case p < allowWrite:
-				if e.users[p].has(u) {
-					return false
-				}
-			default:
-				if e.users[p].has(u) {
-					return true
-				}
+			case kindAllowWrite:
+				allow = true
 			}
 		}
 	}
-	return false
+	return allow
+}
+
+// clusterPolicies numbers policies so that those selecting the same assets
+// sit next to each other: policies are grouped by their rarest required
+// tag (or their asset). An asset's candidates then fall into a few groups,
+// so their bits in a user's row share a few cache lines.
+func clusterPolicies(ix *Index, policies []Policy) []Policy {
+	anchor := func(p Policy) string {
+		for _, c := range p.Objects {
+			if c.Asset != "" {
+				return "\x01" + c.Asset
+			}
+			best, bestN := "", -1
+			for _, t := range c.AllTags {
+				if n := len(ix.tagAssets[t]); bestN < 0 || n < bestN {
+					best, bestN = t, n
+				}
+			}
+			if bestN >= 0 {
+				return "\x00" + best
+			}
+		}
+		return "\x02"
+	}
+	type keyed struct {
+		key string
+		p   Policy
+	}
+	ks := make([]keyed, len(policies))
+	for i, p := range policies {
+		ks[i] = keyed{anchor(p), p}
+	}
+	sort.SliceStable(ks, func(i, j int) bool { return ks[i].key < ks[j].key })
+	out := make([]Policy, len(ks))
+	for i, k := range ks {
+		out[i] = k.p
+	}
+	return out
 }
 
 // Policies returns the policies the evaluator decides with.
@@ -225,7 +268,7 @@ func (e *Evaluator) Explain(userID, assetID string, action Action) Explanation {
 	var ex Explanation
 	var readOnly []string // allow-read policies, when write was asked
 	for _, p := range e.cands[e.offs[a]:e.offs[a+1]] {
-		if !e.users[p].has(u) {
+		if !e.selects(p, u) {
 			continue
 		}
 		pol := e.policies[p]
@@ -318,7 +361,7 @@ func (e *Evaluator) maskedColumns(u, a uint32) []string {
 	var tags []string
 	masked := map[string]bool{}
 	for _, p := range e.cands[e.offs[a]:e.offs[a+1]] {
-		if p < e.start[kindMask] || !e.users[p].has(u) {
+		if e.kind[p] != kindMask || !e.selects(p, u) {
 			continue
 		}
 		if tags == nil {
@@ -373,6 +416,15 @@ func (e *Evaluator) AllAllowed() []Access {
 	var hits []hit
 	n := len(e.ix.userIDs)
 	read, write, denyAny, denyRead := newBitset(n), newBitset(n), newBitset(n), newBitset(n)
+	users := map[uint32]bitset{} // per-policy user sets, rebuilt once each as needed
+	usersOf := func(p uint32) bitset {
+		b, ok := users[p]
+		if !ok {
+			b = e.policyUsers(p)
+			users[p] = b
+		}
+		return b
+	}
 	for a := range uint32(len(e.ix.assetIDs)) {
 		cands := e.cands[e.offs[a]:e.offs[a+1]]
 		if len(cands) == 0 {
@@ -383,18 +435,18 @@ func (e *Evaluator) AllAllowed() []Access {
 		}
 		anyAllow := false
 		for _, p := range cands {
-			switch {
-			case p < e.start[kindDenyWrite]:
-				denyRead.or(e.users[p])
-				denyAny.or(e.users[p])
-			case p < e.start[kindAllowWrite]:
-				denyAny.or(e.users[p])
-			case p < e.start[kindAllowRead]:
-				write.or(e.users[p])
-				read.or(e.users[p])
+			switch e.kind[p] {
+			case kindDenyRead:
+				denyRead.or(usersOf(p))
+				denyAny.or(usersOf(p))
+			case kindDenyWrite:
+				denyAny.or(usersOf(p))
+			case kindAllowWrite:
+				write.or(usersOf(p))
+				read.or(usersOf(p))
 				anyAllow = true
-			case p < e.start[kindMask]:
-				read.or(e.users[p])
+			case kindAllowRead:
+				read.or(usersOf(p))
 				anyAllow = true
 			}
 		}

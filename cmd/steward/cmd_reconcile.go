@@ -17,15 +17,21 @@ import (
 	"github.com/steward-dev/steward/connectors"
 	"github.com/steward-dev/steward/connectors/postgres"
 	"github.com/steward-dev/steward/policy"
+	"go.yaml.in/yaml/v3"
 )
 
-const reconcileHelp = `reconcile [--catalog FILE] [--dry-run] [--once] [--interval 15s] [--json]
+const reconcileHelp = `reconcile [--catalog FILE] [--dry-run] [--once] [--interval 15s] [--json] [--discover]
 
 Brings the data platforms in line with the desired grants (saved policies plus
 approved, unexpired requests): each connector's current managed grants are
 compared with what should exist and the difference is applied. Without --once
 it keeps running, every --interval; with several replicas a lease in the store
 lets one of them reconcile each connector at a time.
+
+--discover prints the tables each connector finds, as catalog assets (YAML to
+paste under assets:, tags read from comments such as
+COMMENT ON TABLE t IS 'steward:tags=PII,Domain.Finance'), and with --json also
+the usage the platform reports. It needs no store.
 
 Environment:
   STEWARD_CATALOG     catalog file (or --catalog)
@@ -52,6 +58,7 @@ func runReconcile(ctx context.Context, e env, args []string) error {
 	once := fs.Bool("once", false, "make one pass and exit")
 	interval := fs.Duration("interval", 15*time.Second, "time between passes when running continuously")
 	asJSON := fs.Bool("json", false, "print plans and results as JSON")
+	discover := fs.Bool("discover", false, "print the platforms' tables as catalog assets and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -82,6 +89,9 @@ func runReconcile(ctx context.Context, e env, args []string) error {
 	conns, err := buildConnectors(ctx, specs, cat, logger)
 	if err != nil {
 		return err
+	}
+	if *discover {
+		return printDiscovery(ctx, e.stdout, conns, *asJSON)
 	}
 	store, err := openStore(ctx, e.getenv("STEWARD_STORE"))
 	if err != nil {
@@ -245,4 +255,30 @@ func printResults(w io.Writer, res []connectors.Result, asJSON bool) {
 		}
 		printPlanBody(w, r.Plan)
 	}
+}
+
+func printDiscovery(ctx context.Context, w io.Writer, conns []connectors.Connector, asJSON bool) error {
+	var all []connectors.Discovery
+	for _, c := range conns {
+		d, err := c.Discover(ctx)
+		if err != nil {
+			return fmt.Errorf("discovering %s: %w", c.Name(), err)
+		}
+		all = append(all, d)
+	}
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(all)
+	}
+	var assets []policy.Asset
+	for _, d := range all {
+		assets = append(assets, d.Assets...)
+	}
+	out, err := yaml.Marshal(map[string][]policy.Asset{"assets": assets})
+	if err != nil {
+		return fmt.Errorf("writing assets: %w", err)
+	}
+	_, err = w.Write(out)
+	return err
 }

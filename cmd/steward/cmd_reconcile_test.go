@@ -142,6 +142,14 @@ func TestReconcileDryRunThenOnce(t *testing.T) {
 	code, out, errOut = reconcileRun(t, vars, "--once")
 	require.Equal(t, 0, code, errOut)
 	assert.Equal(t, "postgres: in line with the desired grants; nothing to do\n", out)
+
+	db.Exec(t, "COMMENT ON TABLE notes IS 'Free text. steward:tags=PII'")
+	code, out, errOut = reconcileRun(t, vars, "--discover")
+	require.Equal(t, 0, code, errOut)
+	disc, err := policy.ParseCatalog("discovered.yaml", []byte(out+"tags:\n  PII: {}\nusers:\n  - {id: gina, name: Gina}\n"))
+	require.NoError(t, err, "the output is a valid catalog fragment:\n%s", out)
+	require.Len(t, disc.Assets, 2)
+	assert.Equal(t, policy.Asset{ID: "notes", Platform: "postgres", Name: "public.notes", Owner: "gina", Tags: []string{"PII"}}, disc.Assets[1])
 }
 
 func FuzzParseConnectorsSetting(f *testing.F) {

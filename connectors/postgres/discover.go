@@ -53,7 +53,8 @@ func ParseTags(comment string) []string {
 }
 
 // Discover lists the database's tables, views and materialized views
-// (outside pg_catalog, information_schema and pg_toast) as catalog assets,
+// (outside pg_catalog, information_schema and pg_toast, and not part of an
+// extension such as pg_stat_statements) as catalog assets,
 // with tags from their comments (see TagsMarker). A table the catalog already
 // knows keeps its catalog id and owner; others get AssetIDPrefix+schema.table.
 //
@@ -90,6 +91,8 @@ func (c *Connector) Discover(ctx context.Context) (connectors.Discovery, error) 
 		  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
 		  AND NOT starts_with(n.nspname, 'pg_toast') AND NOT starts_with(n.nspname, 'pg_temp')
 		  AND NOT c.relispartition
+		  AND NOT EXISTS (SELECT 1 FROM pg_depend d
+		                  WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
 		ORDER BY n.nspname, c.relname`)
 	if err != nil {
 		return d, fmt.Errorf("postgres connector %s: listing tables: %w", c.cfg.Name, err)

@@ -84,6 +84,7 @@ func TestDiscoverReadsTablesTagsAndUsage(t *testing.T) {
 	assert.Equal(t, "weird", byName["public."+injected].ID)
 	assert.Equal(t, "pg.public.y", byName["public.y"].ID)
 	assert.NotContains(t, byName, "pg_catalog.pg_class")
+	assert.NotContains(t, byName, "public.pg_stat_statements", "extension objects are not data")
 
 	usage := map[string]approvals.Usage{}
 	for _, u := range d.Usage {

@@ -304,3 +304,21 @@ func TestNewRejectsBadSettings(t *testing.T) {
 		})
 	}
 }
+
+func TestUserRemovedFromCatalogLosesManagedGrants(t *testing.T) {
+	db, c := setup(t)
+	ctx := context.Background()
+	converge(t, c, read("alice", "claims"))
+
+	cat := testCatalog()
+	cat.Users = cat.Users[1:] // alice left the company
+	c2, err := postgres.New(ctx, postgres.Config{URL: db.URL}, cat)
+	require.NoError(t, err)
+	grants, err := c2.Grants(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []connectors.Grant{read("alice", "claims")}, grants, "the role comment still names the user")
+	plan := converge(t, c2)
+	require.Len(t, plan.Changes, 1)
+	assert.Equal(t, connectors.OpRevoke, plan.Changes[0].Op)
+	assert.Equal(t, "42501", sqlstate(canSelect(t, db, "alice", "claims")))
+}

@@ -58,6 +58,9 @@ type clauseAnswer struct {
 // pathological answer cannot produce an unreadable policy.
 const maxClauses = 64
 
+// maxProblems is how many problems with an answer the refusal spells out.
+const maxProblems = 5
+
 // parseAnswer decodes the model's text strictly: a field the schema does not
 // define means the model did not follow it.
 func parseAnswer(text string) (answer, error) {
@@ -105,6 +108,8 @@ func (b *builder) problem(format string, args ...any) {
 
 // describeRef names a reference the way a person reads it.
 func describeRef(rf string) string {
+	// The model wrote it: keep it short enough for a Slack card.
+	rf = oneLine(rf, 120)
 	kind, rest, ok := strings.Cut(rf, ":")
 	if !ok {
 		return fmt.Sprintf("%q", rf)
@@ -129,7 +134,7 @@ func (b *builder) lookup(rf string, kinds ...string) (candidate, bool) {
 		if offered || slices.Contains([]string{"attribute", "group", "tag", "asset"}, kind) {
 			b.problem("it put %s where only %s belong", describeRef(rf), strings.Join(kinds, " or "))
 		} else {
-			b.problem("it named %q, which is not a catalog reference", rf)
+			b.problem("it named %q, which is not a catalog reference", oneLine(rf, 120))
 		}
 		return candidate{}, false
 	}
@@ -154,7 +159,7 @@ func (b *builder) phrase(text, role string) bool {
 			return true
 		}
 	}
-	b.problem("it answered for the %s phrase %q, which is not part of the sentence", role, text)
+	b.problem("it answered for the %s phrase %q, which is not part of the sentence", role, oneLine(text, 120))
 	return false
 }
 
@@ -278,15 +283,15 @@ func build(cat *policy.Catalog, r retrieval, a answer, d copilot.Draft) copilot.
 
 	effect := policy.Effect(a.Effect)
 	if effect != policy.Allow && effect != policy.Deny && effect != policy.Mask {
-		b.problem("it gave the effect %q, which is not allow, deny or mask", a.Effect)
+		b.problem("it gave the effect %q, which is not allow, deny or mask", oneLine(a.Effect, 40))
 	}
 	action := policy.Action(a.Action)
 	if action != policy.Read && action != policy.Write {
-		b.problem("it gave the action %q, which is not read or write", a.Action)
+		b.problem("it gave the action %q, which is not read or write", oneLine(a.Action, 40))
 	}
 	dur, err := parseDuration(a.Duration)
 	if err != nil {
-		b.problem("it gave the duration %q, which is not a duration: %v", a.Duration, err)
+		b.problem("it gave the duration %q, which is not a duration: %v", oneLine(a.Duration, 40), err)
 	}
 
 	// Subjects: one or more clauses per phrase, OR'ed.
@@ -297,6 +302,12 @@ func build(cat *policy.Catalog, r retrieval, a answer, d copilot.Draft) copilot.
 		}
 		alts := b.expand(s.Phrase, s.Terms)
 		if alts == nil && s.Everyone && len(s.Terms) == 0 {
+			if !meansEveryone(s.Phrase) {
+				// A policy for every user from a phrase that names a kind of
+				// person is the broadest mistake the model can make.
+				b.problem("it read %q as every user", s.Phrase)
+				continue
+			}
 			alts = [][]policy.Term{{}}
 		}
 		if alts == nil {
@@ -310,6 +321,16 @@ func build(cat *policy.Catalog, r retrieval, a answer, d copilot.Draft) copilot.
 	for _, c := range a.Conditions {
 		if !b.phrase(c.Phrase, roleCondition) {
 			continue
+		}
+		if strings.HasPrefix(strings.ToLower(c.Phrase), "not ") {
+			// The decomposer writes exceptions as "not X": a positive term
+			// would grant exactly the people the sentence excludes.
+			for _, t := range c.Terms {
+				if !t.Negate && len(t.AnyOf) > 0 {
+					b.problem("it did not negate the exception %q", c.Phrase)
+					break
+				}
+			}
 		}
 		alts := b.expand(c.Phrase, c.Terms)
 		if alts == nil {
@@ -369,7 +390,7 @@ func build(cat *policy.Catalog, r retrieval, a answer, d copilot.Draft) copilot.
 				unresolved = append(unresolved, u)
 			}
 		} else {
-			b.problem("it listed %q as unresolved, which is not a phrase of the sentence", u)
+			b.problem("it listed %q as unresolved, which is not a phrase of the sentence", oneLine(u, 120))
 		}
 	}
 	for _, p := range r.Phrases {
@@ -389,7 +410,11 @@ func build(cat *policy.Catalog, r retrieval, a answer, d copilot.Draft) copilot.
 	}
 
 	if len(b.problems) > 0 {
-		d.Error = "The Gemini answer was rejected and nothing was drafted: " + strings.Join(b.problems, "; ") + "."
+		shown := b.problems
+		if len(shown) > maxProblems {
+			shown = append(slices.Clone(shown[:maxProblems]), fmt.Sprintf("and %d more problems", len(b.problems)-maxProblems))
+		}
+		d.Error = "The Gemini answer was rejected and nothing was drafted: " + strings.Join(shown, "; ") + "."
 		return d
 	}
 	if len(unresolved) > 0 {
@@ -440,6 +465,33 @@ func build(cat *policy.Catalog, r retrieval, a answer, d copilot.Draft) copilot.
 	}
 	d.Warnings = append(d.Warnings, disagreements(d.Decomposition, effect, action, dur)...)
 	return d
+}
+
+// everyoneWords are the words a subject phrase may consist of and still
+// mean every user: "Everyone", "Employees", "all staff", "anyone at the
+// company". A phrase with any other word ("seasonal workers") names a kind
+// of person and needs terms.
+var everyoneWords = map[string]bool{
+	"everyone": true, "everybody": true, "anyone": true, "anybody": true, "all": true, "every": true,
+	"any": true, "the": true, "our": true, "whole": true, "entire": true, "company": true, "company-wide": true,
+	"employee": true, "employees": true, "staff": true, "user": true, "users": true, "people": true,
+	"person": true, "persons": true, "personnel": true, "member": true, "members": true, "worker": true,
+	"workers": true, "colleague": true, "colleagues": true, "organization": true, "organisation": true,
+	"org": true, "of": true, "at": true, "in": true, "else": true,
+}
+
+// meansEveryone reports whether a subject phrase can mean every user.
+func meansEveryone(phrase string) bool {
+	words := strings.FieldsFunc(strings.ToLower(phrase), func(r rune) bool { return r == ' ' || r == ',' || r == '.' })
+	if len(words) == 0 {
+		return false
+	}
+	for _, w := range words {
+		if !everyoneWords[w] {
+			return false
+		}
+	}
+	return true
 }
 
 // clause checks one object clause.

@@ -137,3 +137,14 @@ func TestRedact(t *testing.T) {
 	assert.Contains(t, got, "[redacted]")
 	assert.LessOrEqual(t, len(got), 610, "long messages are cut")
 }
+
+// Vertex AI needs Application Default Credentials; without them New fails
+// at once with an error that says so, rather than at the first draft.
+func TestVertexWithoutCredentials(t *testing.T) {
+	t.Setenv("GOOGLE_APPLICATION_CREDENTIALS", t.TempDir()+"/missing.json")
+	e, err := New(t.Context(), Config{UseVertex: true, Project: "acme-gov", Location: "us-central1"})
+	require.Error(t, err)
+	assert.Nil(t, e)
+	assert.Contains(t, err.Error(), "gemini: creating the client")
+	assert.Contains(t, err.Error(), "credentials")
+}

@@ -128,6 +128,13 @@ func TestRetrievalOffersTheGoldEntries(t *testing.T) {
 
 func TestEndToEndOnTheDevCatalog(t *testing.T) {
 	cat, _ := loadDev(t)
+	var notCustomerCare []string
+	for _, u := range cat.Users {
+		if !slices.Contains(u.Attributes["department"], "Customer Care") {
+			notCustomerCare = append(notCustomerCare, u.ID)
+		}
+	}
+	slices.Sort(notCustomerCare)
 	cases := []struct {
 		name     string
 		sentence string
@@ -163,6 +170,44 @@ func TestEndToEndOnTheDevCatalog(t *testing.T) {
 				Objects:    []objectAnswer{{Phrase: "customer profiles", Clauses: []clauseAnswer{{Asset: "asset:pg.customers.profiles"}}}}},
 			users:  []string{"lena@acme.example"},
 			assets: []string{"pg.customers.profiles"},
+		},
+		{
+			name:     "employees in a country",
+			sentence: "Employees in Mexico can read shipments.",
+			answer: answer{IsPolicy: boolp(true), Effect: "allow", Action: "read",
+				Subjects:   []subjectAnswer{{Phrase: "Employees", Everyone: true}},
+				Conditions: []conditionAnswer{{Phrase: "in Mexico", Terms: []termAnswer{{AnyOf: []string{"attribute:country=MX"}, Why: "Mexico"}}}},
+				Objects:    []objectAnswer{{Phrase: "shipments", Clauses: []clauseAnswer{{Asset: "asset:pg.logistics.shipments"}}}}},
+			users:  []string{"chloe@acme.example", "kofi@acme.example", "lena@acme.example", "uma@acme.example"},
+			assets: []string{"pg.logistics.shipments"},
+		},
+		{
+			name:     "mask for everyone but a department",
+			sentence: "Mask email addresses for everyone except customer care.",
+			answer: answer{IsPolicy: boolp(true), Effect: "mask", Action: "read",
+				Subjects:   []subjectAnswer{{Phrase: "everyone", Everyone: true}},
+				Conditions: []conditionAnswer{{Phrase: "not customer care", Terms: []termAnswer{{AnyOf: []string{"attribute:department=Customer Care"}, Negate: true}}}},
+				Objects:    []objectAnswer{{Phrase: "email addresses", Clauses: []clauseAnswer{{AllTags: []string{"tag:Discovered.Entity.Email Address"}}}}}},
+			users:  notCustomerCare,
+			assets: []string{"pg.customers.profiles"},
+		},
+		{
+			name:     "temporary access for a department",
+			sentence: "Give the legal team read access to card disputes for 7 days.",
+			answer: answer{IsPolicy: boolp(true), Effect: "allow", Action: "read", Duration: "168h",
+				Subjects: []subjectAnswer{{Phrase: "the legal team", Terms: []termAnswer{{AnyOf: []string{"attribute:department=Legal"}}}}},
+				Objects:  []objectAnswer{{Phrase: "card disputes", Clauses: []clauseAnswer{{Asset: "asset:pg.cards.disputes"}}}}},
+			users:  []string{"sol@acme.example"},
+			assets: []string{"pg.cards.disputes"},
+		},
+		{
+			name:     "two tags together",
+			sentence: "Security engineers can read confidential PCI data.",
+			answer: answer{IsPolicy: boolp(true), Effect: "allow", Action: "read",
+				Subjects: []subjectAnswer{{Phrase: "Security engineers", Terms: []termAnswer{{AnyOf: []string{"attribute:job_title=Security Engineer"}}}}},
+				Objects:  []objectAnswer{{Phrase: "confidential PCI data", Clauses: []clauseAnswer{{AllTags: []string{"tag:PCI", "tag:Classification.Confidential"}}}}}},
+			users:  []string{"tom@acme.example"},
+			assets: []string{"pg.cards.disputes", "pg.cards.transactions"},
 		},
 	}
 	for _, tc := range cases {

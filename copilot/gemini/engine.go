@@ -10,6 +10,17 @@
 // catalog rejects the whole draft, naming the value. The result then goes
 // through copilot.Finalize like every engine's. Failures of the service are
 // returned as errors; this engine never falls back to another one silently.
+//
+// Configuration (ConfigFromEnv):
+//
+//	GEMINI_API_KEY         Gemini API key (GOOGLE_API_KEY is read when unset); never logged
+//	GEMINI_MODEL           model name, default gemini-2.5-flash
+//	GEMINI_BASE_URL        endpoint override (a proxy, or a local fake in tests)
+//	GEMINI_TIMEOUT         limit per call, a Go duration, default 20s
+//	GEMINI_RETRIES         retries after 408/429/5xx, timeouts or dropped connections, default 2
+//	GEMINI_CANDIDATES      catalog candidates offered per phrase, default 8
+//	GOOGLE_GENAI_USE_VERTEXAI=true with GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION
+//	                       use Vertex AI with Application Default Credentials instead of a key
 package gemini
 
 import (
@@ -50,7 +61,8 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	e := &Engine{cfg: cfg, log: cfg.Logger, candidates: copilot.Candidates, finalize: copilot.Finalize}
 	// The built-in engine caches its resolution index per catalog; retrieval
 	// and Finalize reuse it instead of indexing the catalog on every call.
-	if b, ok := copilot.NewBuiltin().(*copilot.Builtin); ok {
+	var builtin copilot.Engine = copilot.NewBuiltin()
+	if b, ok := builtin.(cachedResolver); ok {
 		e.candidates, e.finalize = b.Candidates, b.Finalize
 	}
 	cc := &genai.ClientConfig{HTTPOptions: genai.HTTPOptions{BaseURL: cfg.BaseURL}}
@@ -68,6 +80,13 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	e.client = client
 	return e, nil
+}
+
+// cachedResolver is what the built-in engine offers beyond copilot.Engine:
+// the package's Candidates and Finalize backed by a per-catalog cache.
+type cachedResolver interface {
+	Candidates(cat *policy.Catalog, phrase string, k int) []copilot.Match
+	Finalize(cat *policy.Catalog, d copilot.Draft) copilot.Draft
 }
 
 // Model is the model the engine calls.

@@ -3,6 +3,7 @@ package gemini
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"sort"
@@ -282,6 +283,9 @@ func TestHallucinationsAreRejected(t *testing.T) {
 		{"a phrase the sentence does not have", func(a *answer) {
 			a.Subjects[0].Phrase = "administrators"
 		}, []string{`"administrators"`, "not part of the sentence"}},
+		{"everyone for a kind of person", func(a *answer) {
+			a.Subjects[0] = subjectAnswer{Phrase: "Fraud analysts", Everyone: true}
+		}, []string{`read "Fraud analysts" as every user`}},
 		{"an effect outside the enum", func(a *answer) { a.Effect = "grant" }, []string{`"grant"`}},
 		{"an action outside the enum", func(a *answer) { a.Action = "admin" }, []string{`"admin"`}},
 		{"a duration that is not one", func(a *answer) { a.Duration = "forever" }, []string{`"forever"`}},
@@ -306,9 +310,10 @@ func TestHallucinationsAreRejected(t *testing.T) {
 	}
 }
 
-// A phrase the model leaves out, or says it cannot resolve, refuses the
-// draft with suggestions: dropping a condition would silently widen it.
-func TestUnresolvedPhrasesRefuse(t *testing.T) {
+// A phrase the model leaves out or cannot resolve, or an exception it does
+// not negate, refuses the draft: dropping or inverting a condition would
+// silently widen the policy.
+func TestIncompleteAnswersRefuse(t *testing.T) {
 	t.Run("listed as unresolved", func(t *testing.T) {
 		te := newTestEngine(t)
 		a := fraudAnswer()
@@ -334,6 +339,18 @@ func TestUnresolvedPhrasesRefuse(t *testing.T) {
 		assert.False(t, d.OK)
 		assert.Nil(t, d.Policy)
 		assert.Equal(t, []string{"completed PCI training"}, d.Unresolved)
+	})
+	t.Run("exception not negated", func(t *testing.T) {
+		te := newTestEngine(t)
+		te.srv.Enqueue(geminifake.JSON(answer{IsPolicy: boolp(true), Effect: "allow", Action: "read",
+			Subjects:   []subjectAnswer{{Phrase: "Customer service representatives", Terms: []termAnswer{{AnyOf: []string{"attribute:job_title=Customer Service Representative"}}}}},
+			Conditions: []conditionAnswer{{Phrase: "not seasonal workers", Terms: []termAnswer{{AnyOf: []string{"attribute:employment_type=Seasonal"}, Negate: false}}}},
+			Objects:    []objectAnswer{{Phrase: "customer profiles", Clauses: []clauseAnswer{{Asset: "asset:pg.customers.profiles"}}}}}))
+		d, err := te.Draft(t.Context(), "Customer service representatives can read customer profiles, except seasonal workers.", te.cat)
+		require.NoError(t, err)
+		assert.False(t, d.OK)
+		assert.Nil(t, d.Policy)
+		assert.Contains(t, d.Error, `did not negate the exception "not seasonal workers"`)
 	})
 	t.Run("subject with no terms and not everyone", func(t *testing.T) {
 		te := newTestEngine(t)
@@ -605,4 +622,39 @@ func geminiWarnings(d copilot.Draft) []string {
 		}
 	}
 	return out
+}
+
+// The engine reuses the built-in engine's per-catalog index rather than
+// rebuilding it for every phrase.
+func TestUsesTheCachedResolver(t *testing.T) {
+	var builtin copilot.Engine = copilot.NewBuiltin()
+	_, ok := builtin.(cachedResolver)
+	assert.True(t, ok, "copilot.NewBuiltin no longer offers cached Candidates and Finalize; the engine falls back to indexing per call")
+}
+
+func TestMeansEveryone(t *testing.T) {
+	for phrase, want := range map[string]bool{
+		"Everyone": true, "everyone": true, "Employees": true, "all staff": true, "anyone at the company": true,
+		"All employees": true, "everybody else": true,
+		"Fraud analysts": false, "seasonal workers": false, "all full-time employees": false,
+		"the legal team": false, "": false, "contractors": false,
+	} {
+		assert.Equal(t, want, meansEveryone(phrase), phrase)
+	}
+}
+
+// A wildly wrong answer still gives a short, readable refusal.
+func TestManyProblemsAreSummarised(t *testing.T) {
+	te := newTestEngine(t)
+	a := fraudAnswer()
+	for i := range 40 {
+		a.Objects[0].Clauses = append(a.Objects[0].Clauses, clauseAnswer{AllTags: []string{fmt.Sprintf("tag:Invented %d %s", i, strings.Repeat("x", 500))}})
+	}
+	te.srv.Enqueue(geminifake.JSON(a))
+	d, err := te.Draft(t.Context(), fraudSentence, te.cat)
+	require.NoError(t, err)
+	assert.False(t, d.OK)
+	assert.Contains(t, d.Error, `tag "Invented 0 x`)
+	assert.Contains(t, d.Error, "and 35 more problems")
+	assert.Less(t, len(d.Error), 1500)
 }

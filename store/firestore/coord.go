@@ -22,6 +22,9 @@ func (s *Store) Claim(ctx context.Context, key string, now, expires time.Time) (
 	if key == "" {
 		return false, fmt.Errorf("%s: %w", what, invalid("claim key is empty"))
 	}
+	if now.IsZero() {
+		return false, fmt.Errorf("%s: %w", what, invalid("no current time given"))
+	}
 	if !expires.After(now) {
 		return false, fmt.Errorf("%s: %w", what, invalid("expiry %s is not after now %s",
 			expires.UTC().Format(time.RFC3339Nano), now.UTC().Format(time.RFC3339Nano)))
@@ -66,6 +69,9 @@ func (s *Store) AcquireLease(ctx context.Context, name, holder string, now time.
 	}
 	if ttl <= 0 {
 		return false, fmt.Errorf("%s: %w", what, invalid("lease duration %s is not positive", ttl))
+	}
+	if now.IsZero() {
+		return false, fmt.Errorf("%s: %w", what, invalid("no current time given"))
 	}
 	expires := now.Add(ttl)
 	for _, t := range []time.Time{now, expires} {

@@ -21,7 +21,9 @@ import (
 func opener(emu *firestoreemu.Emulator, prefix string) storetest.Opener {
 	return func(t testing.TB, name string) approvals.Store {
 		t.Helper()
-		s, err := Open(context.Background(), Config{ProjectID: prefix + "-" + name, EmulatorHost: emu.Host})
+		// A generous call timeout: the emulator on a loaded CI machine can
+		// be slow, and these tests are about behaviour, not latency.
+		s, err := Open(context.Background(), Config{ProjectID: prefix + "-" + name, EmulatorHost: emu.Host, CallTimeout: 30 * time.Second})
 		require.NoError(t, err, "opening the firestore store on the emulator")
 		t.Cleanup(func() { _ = s.Close() })
 		return s
@@ -55,13 +57,23 @@ func TestUnavailable(t *testing.T) {
 	emu := firestoreemu.Start(t)
 	project := emu.Project(t)
 	ctx := t.Context()
-	s, err := Open(ctx, Config{ProjectID: project, EmulatorHost: emu.Host, CallTimeout: 3 * time.Second})
+	// live is the handle that lives through the outage, with a short call
+	// timeout so the failing calls end quickly; steady, with a long one,
+	// sets up and checks, so a slow machine cannot fail the setup.
+	steady, err := Open(ctx, Config{ProjectID: project, EmulatorHost: emu.Host, CallTimeout: 30 * time.Second})
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = s.Close() })
+	t.Cleanup(func() { _ = steady.Close() })
+	var live *Store
+	require.Eventually(t, func() bool {
+		live, err = Open(ctx, Config{ProjectID: project, EmulatorHost: emu.Host, CallTimeout: 3 * time.Second})
+		return err == nil
+	}, time.Minute, 100*time.Millisecond, "opening the short-timeout handle: %v", err)
+	t.Cleanup(func() { _ = live.Close() })
+	s := live
 
 	at := time.Date(2026, 3, 2, 9, 30, 0, 123456789, time.UTC)
 	r := sampleRequest("r-outage", at)
-	require.NoError(t, s.CreateRequest(ctx, r, created(r)))
+	require.NoError(t, steady.CreateRequest(ctx, r, created(r)))
 
 	emu.Stop()
 
@@ -102,24 +114,28 @@ func TestUnavailable(t *testing.T) {
 		_, err := s.GetRequest(ctx, r.ID)
 		return err == nil
 	}, 30*time.Second, 200*time.Millisecond, "the store works again once the emulator is back")
-	got, err := s.GetRequest(ctx, r.ID)
+	got, err := steady.GetRequest(ctx, r.ID)
 	require.NoError(t, err)
 	assert.Equal(t, approvals.StatePending, got.State, "the failed decision left the request pending")
 	assert.Empty(t, got.Reviews)
-	gs, err := s.ListGrants(ctx, approvals.GrantFilter{RequestID: r.ID})
+	gs, err := steady.ListGrants(ctx, approvals.GrantFilter{RequestID: r.ID})
 	require.NoError(t, err)
 	assert.Empty(t, gs, "no grants from the failed decision")
-	_, err = s.GetRequest(ctx, "r-during")
+	_, err = steady.GetRequest(ctx, "r-during")
 	require.ErrorIs(t, err, approvals.ErrNotFound, "the failed creation wrote nothing")
-	es, err := s.ListAudit(ctx, approvals.AuditFilter{})
+	es, err := steady.ListAudit(ctx, approvals.AuditFilter{})
 	require.NoError(t, err)
 	require.Len(t, es, 1, "only the creation before the outage is in the audit log")
 	assert.Equal(t, "request.created", es[0].Action)
 
-	d, err := s.Decide(ctx, r.ID, approvals.Review{Reviewer: "bob", Verdict: approvals.Approve, At: at.Add(2 * time.Minute)})
+	d, err := steady.Decide(ctx, r.ID, approvals.Review{Reviewer: "bob", Verdict: approvals.Approve, At: at.Add(2 * time.Minute)})
 	require.NoError(t, err, "deciding after the outage")
 	assert.Equal(t, approvals.StateApproved, d.Request.State)
 	assert.Len(t, d.Grants, 2)
+	require.Eventually(t, func() bool {
+		got, err := live.GetRequest(ctx, r.ID)
+		return err == nil && got.State == approvals.StateApproved
+	}, 30*time.Second, 200*time.Millisecond, "the handle that lived through the outage sees the decision")
 }
 
 func TestOpenConfig(t *testing.T) {

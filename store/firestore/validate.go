@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/steward-dev/steward/approvals"
@@ -16,6 +17,7 @@ const (
 	maxIDLen       = 256
 	maxTextLen     = 4000 // reasons, sentences, comments, queries
 	maxAssets      = 1000
+	maxApprovers   = 1000
 	maxRecordBytes = 256 << 10
 	// maxAuditBytes leaves room for an audit entry that carries before and
 	// after snapshots of a maximal record, and stays under Firestore's
@@ -36,6 +38,11 @@ func checkID(what, id string) error {
 		return invalid("%s is %d bytes, more than %d", what, len(id), maxIDLen)
 	case !utf8.ValidString(id):
 		return invalid("%s is not valid UTF-8", what)
+	}
+	for _, r := range id {
+		if unicode.IsControl(r) {
+			return invalid("%s %q contains a control character", what, id)
+		}
 	}
 	return nil
 }
@@ -142,6 +149,9 @@ func validateRequest(r approvals.Request) error {
 			return err
 		}
 	}
+	if len(r.Approvers) > maxApprovers {
+		return invalid("%s has %d approvers, more than %d", where, len(r.Approvers), maxApprovers)
+	}
 	for i, a := range r.Approvers {
 		if err := checkID(fmt.Sprintf("%s: approver %d", where, i+1), a); err != nil {
 			return err
@@ -207,6 +217,9 @@ func prepareAudit(e approvals.AuditEntry, now time.Time, newID func() string) (a
 	}
 	if e.Action == "" {
 		return e, invalid("audit entry %s has no action", e.ID)
+	}
+	if e.Subject == "" {
+		return e, invalid("audit entry %s has no subject", e.ID)
 	}
 	if err := checkText("audit entry "+e.ID+": action", e.Action, maxIDLen); err != nil {
 		return e, err

@@ -493,7 +493,7 @@ func (s *Server) dispatch(method, token string, p map[string]any, r *http.Reques
 func userJSON(u User) map[string]any {
 	return map[string]any{"id": u.ID, "name": u.Name, "real_name": u.Name, "team_id": TeamID,
 		"is_email_confirmed": u.EmailConfirmed,
-		"profile": map[string]any{"email": u.Email, "real_name": u.Name, "display_name": u.Name}}
+		"profile":            map[string]any{"email": u.Email, "real_name": u.Name, "display_name": u.Name}}
 }
 
 func withID(view map[string]any, id string) map[string]any {
