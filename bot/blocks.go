@@ -24,10 +24,11 @@ const (
 	maxFallbackText  = 3000
 )
 
+// mrkdwnEscaper is immutable (a Replacer is safe for concurrent use).
+var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
 // esc escapes text for mrkdwn so user input cannot form mentions or links.
-func esc(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
+func esc(s string) string { return mrkdwnEscaper.Replace(s) }
 
 // clamp shortens s to at most n runes, marking the cut.
 func clamp(s string, n int) string {

@@ -59,13 +59,13 @@ type consoleResponder struct {
 // RunConsole reads lines from cfg.In until EOF or "quit" and runs them
 // through the same handlers as Slack, rendering cards as text.
 func (b *Bot) RunConsole(ctx context.Context, cfg ConsoleConfig) error {
-	cur, err := b.findUser(ctx, nil, cfg.User)
+	c := &consoleResponder{b: b, out: cfg.Out, echo: cfg.Echo}
+	cur, err := b.findUser(ctx, c, cfg.User)
 	if err != nil && len(b.cat.Users) > 0 {
 		cur = b.cat.Users[0]
 	} else if err != nil {
 		return fmt.Errorf("the catalog has no users to act as")
 	}
-	c := &consoleResponder{b: b, out: cfg.Out, echo: cfg.Echo}
 	c.me = func() string { return consoleSlackID(cur) }
 	sc := bufio.NewScanner(cfg.In)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)

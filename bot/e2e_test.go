@@ -11,6 +11,7 @@ import (
 
 	"github.com/steward-dev/steward/approvals"
 	"github.com/steward-dev/steward/internal/testsupport/slackfake"
+	"github.com/steward-dev/steward/policy"
 )
 
 const (
@@ -242,6 +243,8 @@ func TestBadInputGetsAClearReplyAndChangesNothing(t *testing.T) {
 		{jamal, "/access", "claims.adjuster_notes for a week", "say why you need it"},
 		{jamal, "/access", "claims.adjuster_notes for 17 fortnights because x", "couldn't read that request"},
 		{maya, "/policy", "show nonexistent", "no policy `nonexistent`"},
+		{maya, "/policy", "Jamal Brooks can read the claims tables", "couldn't draft that policy"},
+		{maya, "/policy", "Everyone can read everything", "couldn't draft that policy"},
 		{maya, "/policy", "retire nonexistent", "nothing was changed"},
 		{maya, "/policy", "explain @nobody pg.claims.claims", "can't find"},
 	}
@@ -396,6 +399,8 @@ func TestSocketModeReconnectsAfterDrop(t *testing.T) {
 	h := newHarness(t)
 	h.fake.DropConnection()
 	require.NoError(t, h.fake.WaitConnected(2, 20*time.Second))
+	require.NoError(t, h.fake.Disconnect(), "Slack asks for a reconnect before cycling a server")
+	require.NoError(t, h.fake.WaitConnected(3, 20*time.Second))
 	p := h.command(maya, "/policy", "list")
 	h.waitResponse(p["response_url"].(string), "No policies are in force")
 }
@@ -554,4 +559,53 @@ func TestPolicyListShowExplainRetire(t *testing.T) {
 	// A non-governance click on Retire changes nothing.
 	h.click(jamal, "C0GENERAL", "", actPolicyRetire, retire)
 	h.waitCall("chat.postEphemeral", func(c slackfake.Call) bool { return c.Str("user") == jamal })
+}
+
+func TestRecertificationAndRecommendationCards(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.command(jamal, "/access", "claims.adjuster_notes for 2 days because triage")
+	ts, reqID := h.approvalCard("pg.claims.adjuster_notes")
+	h.click(priya, approvalsChannel, ts, actApprove, reqID)
+	h.waitCall("chat.update", func(c slackfake.Call) bool { return c.Str("ts") == ts && strings.Contains(c.JSON(), "Approved") })
+	gs, err := h.store.ListGrants(ctx, approvals.GrantFilter{RequestID: reqID})
+	require.NoError(t, err)
+	require.Len(t, gs, 1)
+	now := h.clock.Now()
+	item := approvals.RecertItem{ID: "rc-1", GrantID: gs[0].ID, Approver: "priya", Recommendation: "revoke",
+		Why: "no queries in 90 days", State: approvals.RecertOpen, CreatedAt: now, DueAt: now.Add(7 * 24 * time.Hour)}
+	require.NoError(t, h.store.CreateRecert(ctx, item, approvals.AuditEntry{ID: "a-rc-1", At: now, Actor: "steward", Action: "recert.created", Subject: "recert/rc-1"}))
+	rec := approvals.Recommendation{ID: "rec-1", Confidence: 0.9, Why: "every approved request for claims notes came from claims adjusters",
+		Support: []string{reqID}, State: approvals.RecommendationOpen, CreatedAt: now,
+		Policy: policy.Policy{ID: "rec-claims-notes", Name: "Claims adjusters read claims notes", Effect: policy.Allow, Action: policy.Read,
+			Subjects: [][]policy.Term{{{Attribute: "job_title", Values: []string{"Claims Adjuster"}}}},
+			Objects:  []policy.Clause{{Asset: "pg.claims.adjuster_notes"}}}}
+	require.NoError(t, h.store.SaveRecommendation(ctx, rec, approvals.AuditEntry{ID: "a-rec-1", At: now, Actor: "steward", Action: "recommendation.created", Subject: "recommendation/rec-1"}))
+
+	// The approver sees the review item on App Home and revokes.
+	h.send("events_api", h.fake.AppHomeOpened(priya))
+	home := h.waitCall("views.publish", func(c slackfake.Call) bool { return c.Str("user_id") == priya })
+	assert.Contains(t, home.JSON(), "Access to recertify")
+	assert.Contains(t, home.JSON(), "no queries in 90 days")
+	h.send("interactive", h.fake.BlockAction(slackfake.Interaction{User: priya, ActionID: actRecertRevoke, Value: "rc-1"}))
+	require.Eventually(t, func() bool {
+		gs, _ := h.store.ListGrants(ctx, approvals.GrantFilter{RequestID: reqID})
+		return len(gs) == 1 && gs[0].State == approvals.GrantRevoked
+	}, 10*time.Second, 20*time.Millisecond)
+
+	// Governance sees the recommendation; a non-governance click is refused; maya accepts.
+	h.send("events_api", h.fake.AppHomeOpened(maya))
+	home = h.waitCall("views.publish", func(c slackfake.Call) bool {
+		return c.Str("user_id") == maya && strings.Contains(c.JSON(), "Recommended policies")
+	})
+	assert.Contains(t, home.JSON(), "claims adjusters")
+	h.send("interactive", h.fake.BlockAction(slackfake.Interaction{User: jamal, ActionID: actRecAccept, Value: "rec-1"}))
+	h.waitCall("chat.postMessage", func(c slackfake.Call) bool {
+		return c.Str("channel") == slackfake.DMChannel(jamal) && strings.Contains(c.JSON(), "only members of the")
+	})
+	h.send("interactive", h.fake.BlockAction(slackfake.Interaction{User: maya, ActionID: actRecAccept, Value: "rec-1"}))
+	require.Eventually(t, func() bool {
+		ps, _ := h.store.ListPolicies(ctx)
+		return len(ps) == 1
+	}, 10*time.Second, 20*time.Millisecond)
 }

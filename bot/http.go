@@ -150,6 +150,10 @@ func (h *httpMode) ack(w http.ResponseWriter, in incoming, answer any, received 
 	} else {
 		w.WriteHeader(http.StatusOK)
 	}
+	// Slack has its answer now, before any work starts.
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
 	h.b.observeAck("http", in.kind, received)
 }
 

@@ -237,6 +237,9 @@ func build(ix *catalogIndex, dec decomposition, d Draft) Draft {
 		objects = kept
 	}
 	subjects = simplifyDNF(subjects)
+	if dec.exclusive {
+		d.Warnings = append(d.Warnings, "\"only\" is read as allowing these people; it takes no access away from anyone else. To exclude everyone else, also save a deny policy such as \"No one except <them> may <act on> <data>\"")
+	}
 	p := &policy.Policy{
 		Sentence: d.Sentence,
 		Effect:   policy.Effect(dec.Effect),

@@ -40,6 +40,7 @@ var writeVerbs = []string{
 // accessKinds are the words in front of "access" ("read access", "write access").
 var accessKinds = map[string]policy.Action{
 	"read": policy.Read, "read-only": policy.Read, "read only": policy.Read, "view": policy.Read,
+	"view-only": policy.Read, "view only": policy.Read, "readonly": policy.Read, "query-only": policy.Read,
 	"viewing": policy.Read, "viewer": policy.Read, "reader": policy.Read, "query": policy.Read,
 	"select": policy.Read, "reporting": policy.Read, "analyst": policy.Read,
 	"write": policy.Write, "edit": policy.Write, "editing": policy.Write, "editor": policy.Write,
@@ -204,6 +205,12 @@ var (
 	// "The system shall (not) allow X to ...": requirement documents speak of the system.
 	reSystem = regexp.MustCompile(`(?i)^(?:the\s+)?(?:system|application|app|platform|software|service|portal|database|product)\s+(?:shall|must|should|will|may|can|is\s+to)\s+(?P<not>not\s+|never\s+)?(?:allow|permit|enable|let|authori[sz]e)\s+(?P<subj>.+?)\s+(?:to\s+)?(?P<rest>` + verbs + `\b.*|(?:(?:` + kinds + `)\s+)?access\b.*)$`)
 
+	reExclusive = regexp.MustCompile(`(?i)\b(?:only|exclusively|solely|restricted\s+to|limited\s+to|reserved\s+for)\b`)
+
+	reEveryoneBut = regexp.MustCompile(`(?i)\b(everyone|everybody|anyone|anybody|all\s+employees|all\s+staff|all\s+users)\s+but\s+`)
+	reMaskedSee   = regexp.MustCompile(`(?i)^(?P<subj>.+?)\s+(?:can|may|should|must|will|shall)\s+(?:only\s+)?(?:see|view|get|read|receive)\s+(?:only\s+)?(?P<verb>` + alternation(maskParticiples) + `)\s+(?P<obj>.+)$`)
+	rePeriod      = regexp.MustCompile(`(?i)\b(?:q[1-4]|quarter|month|week|year|fy\s*\d*|h[12]|season|holidays?|year-end|weekend|today|tomorrow|tonight)\b`)
+
 	reFronted = regexp.MustCompile(`(?i)^(?P<marker>once|after|when|whenever|if|provided(?:\s+that)?|as\s+long\s+as|so\s+long\s+as|while|only\s+if|only\s+after|only\s+when|only\s+once|upon|unless|until|during|with)\s+(?P<cond>[^,]+),\s*(?P<rest>.+)$`)
 	// a trailing condition after the objects.
 	reTrailing = regexp.MustCompile(`(?i)(?:\s*,\s*|\s+)(?P<marker>after|once|if|provided(?:\s+that)?|as\s+long\s+as|so\s+long\s+as|while|when|whenever|only\s+if|only\s+after|only\s+when|only\s+once|upon|unless|until|but\s+only\s+if|but\s+only\s+after|but\s+only\s+when)\s+(?P<cond>.+)$`)
@@ -212,7 +219,7 @@ var (
 	reWith     = regexp.MustCompile(`(?i)\s+(?:with|having|holding)\s+(?P<cond>.+)$`)
 	rePlace    = regexp.MustCompile(`(?i)\s+(?P<cond>(?:(?:based|located|working|living|sitting|stationed|residing|employed)\s+)?(?:in|from|within|outside(?:\s+of)?|not\s+in|not\s+from|on|at)\s+.+)$`)
 	rePurpose  = regexp.MustCompile(`(?i)(?:\s*,\s*|\s+)(?P<marker>in\s+order\s+to|so\s+that|so\s+they\s+can|so\s+as\s+to|for\s+the\s+purposes?\s+of|for\s+purposes\s+of|because|since|as\s+part\s+of|to|for)\s+(?P<purpose>.+)$`)
-	reListSep  = regexp.MustCompile(`(?i)\s*,\s*(?:and\s+|or\s+|as\s+well\s+as\s+|plus\s+)?|\s+(?:and/or|and|or|&|as\s+well\s+as|plus|along\s+with|together\s+with)\s+`)
+	reListSep  = regexp.MustCompile(`(?i)\s*,\s*(?:and\s+|or\s+|nor\s+|as\s+well\s+as\s+|plus\s+)?|\s+(?:and/or|and|or|nor|&|as\s+well\s+as|plus|along\s+with|together\s+with)\s+`)
 
 	reDuration    = regexp.MustCompile(`(?i)(?:\s*,\s*|\s+|^)(?:for|during|over)\s+(?:the\s+next\s+|a\s+period\s+of\s+|up\s+to\s+|a\s+maximum\s+of\s+|at\s+most\s+)?(?P<n>\d{1,4}|a\s+couple\s+of|couple\s+of|an|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|twenty|thirty|forty-five|forty|fifty|sixty|ninety)\s+(?P<unit>(?:business|working|calendar)\s+days?|minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|fortnights?|months?|quarters?|years?)\b`)
 	reDurationAdj = regexp.MustCompile(`(?i)(?:\s*,\s*|\s+|^)(?:for\s+)?(?P<n>\d{1,4})[- ](?P<unit>minute|hour|day|week|month|year)\b`)
@@ -220,7 +227,7 @@ var (
 	reTemporary   = regexp.MustCompile(`(?i)\b(?:temporar(?:y|ily)|for\s+a\s+while|for\s+now|for\s+the\s+time\s+being|short[- ]term|time[- ]limited|time[- ]boxed)\b`)
 
 	reQuestion    = regexp.MustCompile(`(?i)^(?:can|could|would|will|how|what|why|where|who|whom|which|is|are|do|does|did|am|has|have|should)\b.*\?$|\?\s*$|^(?:can|could|would)\s+(?:you|someone|somebody|anyone|anybody|i|we)\b|^(?:please\s+)?(?:help|reset|unlock|fix|tell\s+me|show\s+me|explain|list|how)\b`)
-	reInjection   = regexp.MustCompile(`(?i)\b(?:ignore|disregard|forget|override|bypass|skip)\b.{0,40}?\b(?:rules?|instructions?|polic(?:y|ies)|guardrails?|restrictions?|previous|above|prompt|system|safety|validation|checks?)\b|\b(?:system\s+prompt|you\s+are\s+now|act\s+as|pretend\s+(?:to\s+be|you)|jailbreak|developer\s+mode|new\s+instructions|from\s+now\s+on)\b|<\s*script|\{\{|\bdrop\s+table\b|;\s*--|\bsudo\b|\brm\s+-rf\b`)
+	reInjection   = regexp.MustCompile(`(?i)\b(?:ignore|disregard|forget|override|bypass|skip)\b.{0,40}?\b(?:rules?|instructions?|polic(?:y|ies)|guardrails?|restrictions?|previous|above|prompt|system|safety|validation|checks?)\b|\b(?:override|overwrite|rewrite|bypass)\s+(?:the\s+)?(?:catalog(?:ue)?|metadata|policy\s+engine|copilot)\b|\b(?:system\s+prompt|you\s+are\s+now|act\s+as|pretend\s+(?:to\s+be|you)|jailbreak|developer\s+mode|new\s+instructions|from\s+now\s+on)\b|<\s*script|\{\{|\bdrop\s+table\b|;\s*--|\bsudo\b|\brm\s+-rf\b`)
 	reCatalogEdit = regexp.MustCompile(`(?i)^(?:please\s+)?(?:add|create|remove|delete|change|modify|update|edit|rename|register|make|set|assign|tag|untag|label|promote|demote|enroll|move|put|transfer|appoint)\b.{0,80}\b(?:users?|members?|membership|catalog(?:ue)?|tags?|attributes?|groups?|admins?|administrators?|owners?|roles?|metadata|job\s+titles?|departments?|accounts?|classification)\b|\b(?:change|modify|edit|update|alter|rewrite|delete|replace|wipe|reset)\s+(?:the\s+|your\s+)?(?:catalog(?:ue)?|instructions|rules|system|configuration|config|prompt)\b|^(?:please\s+)?(?:tag|untag|label|classify|reclassify|mark|rename)\s+.+\s+(?:as|with|to)\s|\bmake\s+(?:me|myself|him|her|them)\s+(?:an?\s+)?(?:admin|administrator|owner|approver|member)\b`)
 )
 
@@ -230,6 +237,7 @@ type decomposition struct {
 	subjectText string        // subject phrase before list splitting
 	objectText  string        // object phrase before list splitting
 	duration    time.Duration // 0 when standing
+	exclusive   bool          // "only X", "restricted to X": read as an allow for X
 }
 
 // Decompose breaks a sentence into effect, subjects, action, objects,
@@ -261,6 +269,7 @@ func decompose(sentence string) (decomposition, error) {
 		return d, refuse("this reads as a question or a request for help, not a policy; write a statement such as \"Fraud analysts can read card transactions\"")
 	}
 	s = strings.TrimRight(s, ".!;: ")
+	s = reEveryoneBut.ReplaceAllString(s, "$1 except ")
 	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(s, "Please "), "please "))
 
 	// Duration first: "for 7 days" must not be read as a purpose or a subject.
@@ -307,6 +316,18 @@ func decompose(sentence string) (decomposition, error) {
 		return d, err
 	}
 	d.Effect, d.Verb = string(effect), verb
+	// When the people come last ("... by HR staff to close the books",
+	// "Mask SSNs for contractors to meet GDPR"), a purpose follows them.
+	if strings.HasSuffix(s, subj) {
+		if loc := rePurpose.FindStringSubmatchIndex(subj); loc != nil && loc[0] > 0 && !endsWithAny(subj[:loc[0]], "related", "belonging", "access", "up") {
+			d.Purpose = squeeze(submatch(rePurpose, subj, loc, "purpose"))
+			if marker := strings.ToLower(squeeze(submatch(rePurpose, subj, loc, "marker"))); marker == "to" || marker == "in order to" || marker == "so as to" {
+				d.Purpose = "to " + d.Purpose
+			}
+			subj = subj[:loc[0]]
+		}
+	}
+	d.exclusive = effect == policy.Allow && reExclusive.MatchString(sentence)
 	if effect == policy.Mask {
 		d.Action = string(policy.Read)
 	} else {
@@ -323,7 +344,9 @@ func decompose(sentence string) (decomposition, error) {
 		return d, err
 	}
 	conds = append(conds, oc...)
-	d.Purpose = purpose
+	if purpose != "" {
+		d.Purpose = purpose
+	}
 
 	subj, sc := splitSubjectTail(subj)
 	conds = append(conds, sc...)
@@ -350,6 +373,9 @@ func decompose(sentence string) (decomposition, error) {
 	d.subjectText, d.objectText = subj, obj
 	d.Subjects = splitList(subj)
 	d.Objects = splitList(obj)
+	if len(d.Subjects) == 0 || len(d.Objects) == 0 {
+		return d, refuse("the sentence does not say clearly who the policy is for and which data it covers; write e.g. \"Fraud analysts can read card transactions\"")
+	}
 	d.Conditions = conds
 	if d.Conditions == nil {
 		d.Conditions = []string{}
@@ -434,6 +460,9 @@ func mainClause(s string) (effect policy.Effect, verb, subj, obj string, err err
 			v = kindVerb(named(reDenyTo, m, "kind"))
 		}
 		return policy.Deny, squeeze(strings.ToLower(v)), named(reDenyTo, m, "subj"), named(reDenyTo, m, "obj"), nil
+	}
+	if m := reMaskedSee.FindStringSubmatch(s); m != nil {
+		return policy.Mask, strings.ToLower(named(reMaskedSee, m, "verb")), named(reMaskedSee, m, "subj"), named(reMaskedSee, m, "obj"), nil
 	}
 	if m := reModal.FindStringSubmatch(s); m != nil {
 		modal := strings.ToLower(squeeze(named(reModal, m, "modal")))
@@ -538,8 +567,14 @@ func splitObjectTail(obj string, mask bool) (string, []string, string, error) {
 			before := strings.ToLower(obj[:loc[0]])
 			if !endsWithAny(before, "related", "belonging", "relating", "pertaining", "due", "up", "according", "close", "next", "subject", "access", "limited", "restricted", "specific", "available") {
 				purpose = squeeze(submatch(rePurpose, obj, loc, "purpose"))
-				if marker := strings.ToLower(squeeze(submatch(rePurpose, obj, loc, "marker"))); marker == "to" || marker == "in order to" || marker == "so as to" {
+				marker := strings.ToLower(squeeze(submatch(rePurpose, obj, loc, "marker")))
+				if marker == "to" || marker == "in order to" || marker == "so as to" {
 					purpose = "to " + purpose
+				}
+				// "for Q3", "for the audit": a period, not a reason; guessing
+				// its length would grant too long, ignoring it for good.
+				if marker == "for" && rePeriod.MatchString(purpose) {
+					return "", nil, "", refuse("%q sounds like a period of time; say how long the access lasts, e.g. \"for 30 days\", and give the reason separately (\"to close Q3\")", "for "+purpose)
 				}
 				obj = obj[:loc[0]]
 			}
@@ -672,8 +707,17 @@ func cutNobody(subj string) (string, bool) {
 			return r, true
 		}
 	}
+	// "No contractor may read X", "Neither interns nor contractors may ...":
+	// a prohibition for those people, never an allow for everyone else.
+	for _, lead := range []string{"no", "neither"} {
+		if r, ok := cutWord(subj, lead); ok && r != "" {
+			return reNor.ReplaceAllString(r, " and "), true
+		}
+	}
 	return subj, false
 }
+
+var reNor = regexp.MustCompile(`(?i)\s+nor\s+`)
 
 // splitList splits "X, Y and Z" into its items.
 func splitList(s string) []string {

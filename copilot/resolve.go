@@ -47,7 +47,7 @@ func (ix *catalogIndex) segment(words []string, kinds kindMask, filler map[strin
 				cost[i], from[i], back[i] = cost[j]+1, j, seg{words: span, skip: true}
 			}
 			neg, sw := false, span
-			if len(span) > 1 && (span[0] == "non" || span[0] == "not" || span[0] == "no") {
+			if len(span) > 1 && (span[0] == "non" || span[0] == "not") {
 				neg, sw = true, span[1:]
 			}
 			if cost[j]+10 >= cost[i] {

@@ -55,6 +55,15 @@ var irregularSingular = map[string]string{
 	"wives": "wife", "leaves": "leave", "halves": "half", "shelves": "shelf",
 }
 
+// abbreviations people write for words catalogs spell out. Applied to both
+// sides of every comparison, like singular.
+var abbreviations = map[string]string{
+	"rep": "representative", "mgr": "manager", "dept": "department", "sr": "senior", "jr": "junior",
+	"eng": "engineer", "admin": "administrator", "exec": "executive", "info": "information",
+	"txn": "transaction", "acct": "account", "org": "organization", "addr": "address",
+	"tel": "telephone", "num": "number", "nbr": "number",
+}
+
 // singular returns the singular of an English noun, good enough to compare
 // "actuaries" with "Actuary" and "analysts" with "Analyst". It is applied to
 // both sides of every comparison, so the odd wrong stem still compares equal.
@@ -82,7 +91,11 @@ func singular(w string) string {
 func normTokens(s string) []string {
 	t := tokens(s)
 	for i, w := range t {
-		t[i] = singular(w)
+		w = singular(w)
+		if a, ok := abbreviations[w]; ok {
+			w = a
+		}
+		t[i] = w
 	}
 	return t
 }

@@ -60,6 +60,7 @@ var vocabulary = []vocabEntry{
 	{phrases: []string{"email", "email address", "e-mail", "e-mail address", "email addresse", "mail address"}, expand: []string{"email address", "email", "e-mail address"}, note: "email addresses"},
 	{phrases: []string{"phone", "phone number", "telephone", "telephone number", "mobile number", "cell number"}, expand: []string{"phone number", "telephone number", "phone"}, note: "phone numbers"},
 	{phrases: []string{"home address", "postal address", "street address", "mailing address", "physical address"}, expand: []string{"street address", "postal address", "address", "home address"}, note: "postal addresses"},
+	{phrases: []string{"name", "person name", "full name", "customer name", "employee name", "people name", "first name", "last name"}, expand: []string{"person name", "full name", "name"}, note: "names of people"},
 	{phrases: []string{"dob", "date of birth", "birth date", "birthdate", "birthday"}, expand: []string{"date of birth", "birth date", "dob"}, note: "dates of birth"},
 	{phrases: []string{"salary", "salaries", "compensation", "pay data", "payroll data", "wage", "comp data"}, expand: []string{"salary", "compensation", "payroll"}, note: "compensation data"},
 	{phrases: []string{"tax id", "tin", "taxpayer id", "taxpayer identification number", "ein"}, expand: []string{"tax id", "taxpayer identification number", "tin"}, note: "taxpayer identifiers"},

@@ -124,6 +124,10 @@ func New(ctx context.Context, cfg Config, cat *policy.Catalog) (*Connector, erro
 		// pgx redacts passwords from its parse errors.
 		return nil, fmt.Errorf("postgres connector %s: parsing connection URL: %w", cfg.Name, err)
 	}
+	if connCfg.ConnectTimeout == 0 {
+		// A blackholed server must fail the pass, not hang it until the lease ends.
+		connCfg.ConnectTimeout = 10 * time.Second
+	}
 	if connCfg.RuntimeParams == nil {
 		connCfg.RuntimeParams = map[string]string{}
 	}

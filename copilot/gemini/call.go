@@ -82,11 +82,7 @@ func (e *Engine) redact(s string) string {
 	if e.cfg.APIKey != "" {
 		s = strings.ReplaceAll(s, e.cfg.APIKey, "[redacted]")
 	}
-	s = keyLike.ReplaceAllString(s, "[redacted]")
-	if r := []rune(s); len(r) > 600 {
-		s = string(r[:600]) + "…"
-	}
-	return s
+	return keyLike.ReplaceAllString(s, "[redacted]")
 }
 
 // generate makes one generateContent call, retrying transient failures.
@@ -149,11 +145,11 @@ func (e *Engine) classify(err error, timedOut bool, attempt int) *CallError {
 		ce.cause = context.DeadlineExceeded
 		ce.hint = "the model did not answer in time; raise " + EnvTimeout + " if this keeps happening"
 	case errors.As(err, &apiErr):
-		ce.Code, ce.Status, ce.Message = apiErr.Code, apiErr.Status, e.redact(apiErr.Message)
+		ce.Code, ce.Status, ce.Message = apiErr.Code, apiErr.Status, oneLine(e.redact(apiErr.Message), 600)
 	case errors.As(err, &apiErrPtr) && apiErrPtr != nil:
-		ce.Code, ce.Status, ce.Message = apiErrPtr.Code, apiErrPtr.Status, e.redact(apiErrPtr.Message)
+		ce.Code, ce.Status, ce.Message = apiErrPtr.Code, apiErrPtr.Status, oneLine(e.redact(apiErrPtr.Message), 600)
 	default:
-		ce.Message = e.redact(err.Error())
+		ce.Message = oneLine(e.redact(err.Error()), 600)
 		var netErr net.Error
 		// Transport failures are worth repeating; anything else (an answer
 		// that would not decode) would fail the same way again.

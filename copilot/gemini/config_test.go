@@ -1,7 +1,6 @@
 package gemini
 
 import (
-	"strings"
 	"testing"
 	"time"
 
@@ -131,11 +130,10 @@ func TestNewDoesNotCallTheService(t *testing.T) {
 
 func TestRedact(t *testing.T) {
 	e := &Engine{cfg: Config{APIKey: secretKey}}
-	got := e.redact("ClientConfig{APIKey:\"" + secretKey + "\"} and AIzaSyD-another-key_12345 " + strings.Repeat("x", 700))
+	got := e.redact("ClientConfig{APIKey:\"" + secretKey + "\"} and AIzaSyD-another-key_12345")
 	assert.NotContains(t, got, secretKey)
 	assert.NotContains(t, got, "AIzaSyD-another-key_12345")
-	assert.Contains(t, got, "[redacted]")
-	assert.LessOrEqual(t, len(got), 610, "long messages are cut")
+	assert.Equal(t, `ClientConfig{APIKey:"[redacted]"} and [redacted]`, got)
 }
 
 // Vertex AI needs Application Default Credentials; without them New fails

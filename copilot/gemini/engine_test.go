@@ -658,3 +658,12 @@ func TestManyProblemsAreSummarised(t *testing.T) {
 	assert.Contains(t, d.Error, "and 35 more problems")
 	assert.Less(t, len(d.Error), 1500)
 }
+
+func TestLongServiceMessagesAreCut(t *testing.T) {
+	te := newTestEngine(t)
+	te.srv.Enqueue(geminifake.Error(400, "Invalid argument: "+strings.Repeat("very long detail ", 500)))
+	_, err := te.Draft(t.Context(), fraudSentence, te.cat)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "HTTP 400 INVALID_ARGUMENT: Invalid argument: very long detail")
+	assert.Less(t, len(err.Error()), 1000)
+}

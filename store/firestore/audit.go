@@ -19,7 +19,9 @@ func (s *Store) prepareAudit(e approvals.AuditEntry, now time.Time) (approvals.A
 // audit adds e to the log as part of p. Create, not Set: an entry with an
 // existing id fails the whole commit instead of rewriting history.
 func (s *Store) audit(p *plan, e approvals.AuditEntry, written time.Time) {
-	p.create(s.doc(colAudit, e.ID), toAuditDoc(e, written))
+	ref := s.doc(colAudit, e.ID)
+	p.create(ref, toAuditDoc(e, written))
+	p.audits = append(p.audits, ref)
 }
 
 // AppendAudit adds an entry that changes no other record.

@@ -11,6 +11,8 @@ import (
 	fs "cloud.google.com/go/firestore"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/steward-dev/steward/approvals"
 )
 
 // Compare-and-set, optimistically.
@@ -34,7 +36,8 @@ import (
 
 // plan is what one attempt of a change writes.
 type plan struct {
-	ops []func(*fs.Transaction) error
+	ops    []func(*fs.Transaction) error
+	audits []*fs.DocumentRef // audit entries it creates
 }
 
 // replace writes data to the document read as snap, provided it is
@@ -117,6 +120,20 @@ func (s *Store) cas(ctx context.Context, what string, refs []*fs.DocumentRef, qu
 		}, fs.MaxAttempts(1))
 		if err == nil {
 			return nil
+		}
+		if status.Code(err) == codes.AlreadyExists && len(p.audits) > 0 {
+			// An audit id the caller reused is a conflict, not contention:
+			// retrying would never succeed.
+			taken, gerr := s.client.GetAll(cctx, p.audits)
+			if gerr != nil {
+				return s.fail(cctx, what, gerr)
+			}
+			for _, snap := range taken {
+				if snap.Exists() {
+					return fmt.Errorf("%s: %w: audit entry %s is already in the log; entries are never overwritten",
+						what, approvals.ErrConflict, snap.Ref.ID)
+				}
+			}
 		}
 		switch status.Code(err) {
 		case codes.FailedPrecondition, codes.AlreadyExists, codes.NotFound, codes.Aborted:

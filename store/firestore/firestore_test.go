@@ -98,6 +98,7 @@ func TestUnavailable(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			err := c.call()
 			require.Error(t, err)
+			t.Logf("during the outage: %v", err)
 			assert.ErrorIs(t, err, ErrUnavailable, "the error says Firestore is unavailable: %v", err)
 			assert.Contains(t, err.Error(), c.want, "the error says what was being done")
 			assert.Contains(t, err.Error(), emu.Host, "the error says where")
@@ -254,4 +255,31 @@ func TestOversizedRecordsRejectedBeforeWriting(t *testing.T) {
 	assert.Len(t, es, 1, "only the request creation")
 	_, err = s.PolicyHistory(ctx, "p1")
 	require.ErrorIs(t, err, approvals.ErrNotFound)
+}
+
+// TestReusedAuditIDIsAConflict: the audit log is append-only, so a change
+// whose audit entry reuses an id is refused as a whole, at once (it is not
+// mistaken for contention and retried until the deadline).
+func TestReusedAuditIDIsAConflict(t *testing.T) {
+	emu := firestoreemu.Shared(t)
+	s := opener(emu, emu.Project(t))(t, "audit")
+	ctx := t.Context()
+	at := time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
+	r1 := sampleRequest("r1", at)
+	a := created(r1)
+	a.ID = "entry-1"
+	require.NoError(t, s.CreateRequest(ctx, r1, a))
+
+	r2 := sampleRequest("r2", at)
+	b := created(r2)
+	b.ID = "entry-1"
+	err := s.CreateRequest(ctx, r2, b)
+	require.ErrorIs(t, err, approvals.ErrConflict)
+	assert.Contains(t, err.Error(), "entry-1")
+	_, err = s.GetRequest(ctx, "r2")
+	require.ErrorIs(t, err, approvals.ErrNotFound, "the request of the refused change was not written")
+	es, err := s.ListAudit(ctx, approvals.AuditFilter{})
+	require.NoError(t, err)
+	require.Len(t, es, 1)
+	assert.Equal(t, "request/r1", es[0].Subject, "the first entry is untouched")
 }
