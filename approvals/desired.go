@@ -93,19 +93,16 @@ func (s *Service) DesiredGrants(ctx context.Context, now time.Time) ([]DesiredGr
 	users := &interner{pos: map[string]uint32{}}
 	assets := &interner{pos: map[string]uint32{}}
 	var sources []string
-	pairs := map[uint64]*pairSlots{}
+	pairs := map[uint64]pairSlots{}
 	key := func(u, a uint32) uint64 { return uint64(u)<<32 | uint64(a) }
 	add := func(k uint64, action policy.Action, ends int64, src int32) {
 		p := pairs[k]
-		if p == nil {
-			p = &pairSlots{}
-			pairs[k] = p
-		}
 		if action == policy.Write {
 			p.write.offer(ends, src, sources)
 		} else {
 			p.read.offer(ends, src, sources)
 		}
+		pairs[k] = p
 	}
 
 	var denies []policy.Policy
@@ -193,8 +190,10 @@ func (s *Service) DesiredGrants(ctx context.Context, now time.Time) ([]DesiredGr
 				}
 				for _, a := range imp.Assets {
 					if ai, ok := assets.pos[a]; ok {
-						if p := pairs[key(ui, ai)]; p != nil {
-							apply(p)
+						k := key(ui, ai)
+						if p, ok := pairs[k]; ok {
+							apply(&p)
+							pairs[k] = p
 						}
 					}
 				}
@@ -204,7 +203,8 @@ func (s *Service) DesiredGrants(ctx context.Context, now time.Time) ([]DesiredGr
 		du, da := setOf(imp.Users), setOf(imp.Assets)
 		for k, p := range pairs {
 			if du[users.ids[k>>32]] && da[assets.ids[uint32(k)]] {
-				apply(p)
+				apply(&p)
+				pairs[k] = p
 			}
 		}
 	}

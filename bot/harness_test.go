@@ -73,9 +73,12 @@ func loadTestCatalog(t testing.TB) *policy.Catalog {
 	return cat
 }
 
-func newHarness(t testing.TB) *harness {
+// reconcilerFor builds a reconciler over the harness's service and store.
+type reconcilerFor func(svc *approvals.Service, st approvals.Store, cat *policy.Catalog) Reconciler
+
+func newHarness(t testing.TB, recon ...reconcilerFor) *harness {
 	t.Helper()
-	h, ctx, cancel := newBotHarness(t)
+	h, ctx, cancel := newBotHarness(t, recon...)
 	done := make(chan error, 1)
 	go func() {
 		done <- h.bot.RunSocketMode(ctx, SocketConfig{BotToken: slackfake.BotToken, AppToken: slackfake.AppToken, APIURL: h.fake.APIURL()})
@@ -93,7 +96,7 @@ func newHarness(t testing.TB) *harness {
 }
 
 // newBotHarness builds everything but a transport; ctx ends at cleanup.
-func newBotHarness(t testing.TB) (*harness, context.Context, context.CancelFunc) {
+func newBotHarness(t testing.TB, build ...reconcilerFor) (*harness, context.Context, context.CancelFunc) {
 	t.Helper()
 	fake, err := slackfake.New()
 	require.NoError(t, err)
@@ -113,8 +116,12 @@ func newBotHarness(t testing.TB) (*harness, context.Context, context.CancelFunc)
 	svc := approvals.New(st, cat, clock.Now, approvals.Config{GovernanceGroup: "data-governance",
 		Rules: []approvals.QuorumRule{{Tag: "Classification.Restricted", Approvals: 2}}, Logger: logger})
 	recon := &countingReconciler{}
+	var r Reconciler = recon
+	if len(build) > 0 {
+		r = build[0](svc, st, cat)
+	}
 	b, err := New(Config{Catalog: cat, Store: st, Approvals: svc, Copilot: copilot.NewBuiltin(),
-		ApprovalsChannel: approvalsChannel, Reconciler: recon, Logger: logger, Now: clock.Now})
+		ApprovalsChannel: approvalsChannel, Reconciler: r, Logger: logger, Now: clock.Now})
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		cancel()

@@ -158,6 +158,10 @@ func (h *httpMode) ack(w http.ResponseWriter, in incoming, answer any, received 
 }
 
 func (h *httpMode) commands(w http.ResponseWriter, r *http.Request, body []byte, received time.Time) {
+	if form, err := url.ParseQuery(string(body)); err == nil && form.Get("ssl_check") == "1" {
+		w.WriteHeader(http.StatusOK) // Slack checking the certificate, not a command
+		return
+	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	cmd, err := slack.SlashCommandParse(r)
 	if err != nil || cmd.Command == "" {

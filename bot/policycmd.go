@@ -314,6 +314,9 @@ func (b *Bot) HandleAction(ctx context.Context, rsp Responder, a Action) {
 		}
 	case actApprove:
 		b.decide(ctx, rsp, a.Origin, a.Value, approvals.Approve, "")
+		if a.Channel == "" { // clicked on App Home: show it without the decided request
+			b.PublishHome(ctx, rsp, a.User)
+		}
 	case actDeny:
 		b.onDenyClick(ctx, rsp, a)
 	case actCancel:

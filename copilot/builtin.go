@@ -153,15 +153,20 @@ func build(ix *catalogIndex, dec decomposition, d Draft) Draft {
 		problems = append(problems, msg)
 	}
 
+	// A purpose that ties the data to the person ("for their courses") is a
+	// restriction the policy cannot carry; dropping it would over-grant.
+	if w := relational(normTokens(dec.Purpose)); w != "" {
+		d.Error = fmt.Sprintf("the purpose %q limits the access: %s", dec.Purpose, relationalProblem(w))
+		return d
+	}
+
 	// Subjects: the whole phrase first ("Research and Development"), then
 	// the list items, which are OR'ed.
 	var subjects [][]policy.Term
 	items := dec.Subjects
-	if len(items) > 1 {
-		if r := ix.resolveSubject(dec.subjectText); r.problem == "" {
-			items = []string{dec.subjectText}
-			d.Decomposition.Subjects = items
-		}
+	if len(items) > 1 && ix.namesOneThing(dec.subjectText, subjectKinds) {
+		items = []string{dec.subjectText}
+		d.Decomposition.Subjects = items
 	}
 	for _, p := range items {
 		r := ix.resolveSubject(p)
@@ -175,11 +180,9 @@ func build(ix *catalogIndex, dec decomposition, d Draft) Draft {
 
 	var objects []policy.Clause
 	items = dec.Objects
-	if len(items) > 1 {
-		if r := ix.resolveObject(dec.objectText); r.problem == "" {
-			items = []string{dec.objectText}
-			d.Decomposition.Objects = items
-		}
+	if len(items) > 1 && ix.namesOneThing(dec.objectText, objectKinds) {
+		items = []string{dec.objectText}
+		d.Decomposition.Objects = items
 	}
 	for _, p := range items {
 		r := ix.resolveObject(p)

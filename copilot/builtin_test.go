@@ -232,6 +232,35 @@ func TestDraftSaaS(t *testing.T) {
 	})
 }
 
+// TestDraftUniversity uses sentences in the style of published
+// access-control requirements.
+func TestDraftUniversity(t *testing.T) {
+	runDraftCases(t, "university", []draftCase{
+		{sentence: "Instructors can update grades.", want: allow(u("i1"), "sis.grades").write()},
+		{sentence: "Teaching assistants can read grades but not transcripts.", want: allow(u("t1", "t2"), "sis.grades")},
+		{sentence: "Only the registrar can modify transcripts.", want: allow(u("r1"), "sis.transcripts").write()},
+		{sentence: "Professors on leave cannot update grades.", want: allow(u("p2"), "sis.grades").deny().write()},
+		{sentence: "TAs who completed FERPA training may read grades.", want: allow(u("t1"), "sis.grades")},
+		// "lecturer" appears only in the description of Instructor
+		{sentence: "Lecturers can read course evaluations.", want: allow(u("i1"), "sis.course_evaluations")},
+		{sentence: "The grade appeals committee can read grades and transcripts for 14 days.", want: allow(u("p1", "c1"), "sis.grades", "sis.transcripts").lasting(14 * day)},
+		{sentence: "Financial aid counselors can read and update financial aid awards.", want: allow(u("f1"), "finaid.awards").write()},
+		{sentence: "IT administrators must not read FERPA data.", want: allow(u("it1"), "sis.grades", "sis.transcripts", "sis.course_evaluations", "finaid.awards").deny()},
+		{sentence: "Staff in the business college can read tuition payments.", want: allow(u("s2", "r1", "a1", "f1", "p2"), "finaid.tuition_payments")},
+		{sentence: "Graduate students can read course evaluations except those on leave.", want: allow(u("s2"), "sis.course_evaluations")},
+		{sentence: "Grades may be read by professors and instructors.", want: allow(u("p1", "p2", "i1"), "sis.grades")},
+		{sentence: "Hide financial data from students.", want: allow(u("s1"), "finaid.awards", "finaid.tuition_payments").mask()},
+		{sentence: "Professors who are not on leave can update grades.", want: allow(u("p1"), "sis.grades").write()},
+		// "Students" are not "Graduate Students": a different job, not a level
+		{sentence: "Students can read the course catalog.", want: allow(u("s1"), "web.course_catalog")},
+
+		{sentence: "A student can view his own grades.", refuse: `"his" ties the data to each person`},
+		{sentence: "The system shall allow instructors to enter grades for their courses.", refuse: `"their" ties the data`},
+		{sentence: "Students may not access other students' grades.", refuse: "could not resolve object"},
+		{sentence: "Faculty can read transcripts.", refuse: `could not resolve subject "Faculty"`},
+	})
+}
+
 func TestDraftIsDeterministic(t *testing.T) {
 	cat := loadCatalog(t, "bank")
 	sentences := []string{

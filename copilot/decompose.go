@@ -35,6 +35,7 @@ var writeVerbs = []string{
 	"amend", "append", "remove", "correct", "upload", "load", "manage", "maintain",
 	"approve", "overwrite", "publish", "submit", "adjust", "administer", "write to",
 	"insert into", "delete from", "add to", "load into", "upload to", "append to", "purge",
+	"enter", "record", "post", "input", "fill in", "reverse", "void", "grade", "sign", "sign off on",
 }
 
 // accessKinds are the words in front of "access" ("read access", "write access").
@@ -105,7 +106,7 @@ var participles = map[string]string{
 	"corrected": "correct", "uploaded": "upload", "loaded": "load", "managed": "manage",
 	"maintained": "maintain", "approved": "approve", "overwritten": "overwrite",
 	"published": "publish", "submitted": "submit", "adjusted": "adjust", "administered": "administer",
-	"purged": "purge",
+	"purged": "purge", "entered": "enter", "recorded": "record", "posted": "post",
 }
 
 func participleList() []string {

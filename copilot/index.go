@@ -382,6 +382,9 @@ func (ix *catalogIndex) descContains(words []string, kinds kindMask) []int32 {
 	}
 	long := false
 	for _, w := range words {
+		if functionWords[w] {
+			return nil // "and" in a description says nothing about the entry
+		}
 		if len(w) >= 3 && !stopWords[w] {
 			long = true
 		}

@@ -71,6 +71,19 @@ func (ix *catalogIndex) segment(words []string, kinds kindMask, filler map[strin
 	return out, true
 }
 
+// namesOneThing reports whether a phrase that reads like a list ("Research
+// and Development", "Arts and Sciences") is really one catalog name: the
+// whole phrase resolves as a single run of words. Otherwise the list is a
+// list.
+func (ix *catalogIndex) namesOneThing(phrase string, kinds kindMask) bool {
+	words := phraseWords(phrase)
+	if len(words) == 0 || len(words) > maxPhraseWords {
+		return false
+	}
+	_, ok := ix.resolveSpan(words, kinds)
+	return ok
+}
+
 // phraseWords are the normalised words of a phrase without leading stop
 // words; later ones stay ("Ward A", "date of birth") and the segmenter may
 // drop them.

@@ -20,8 +20,13 @@ func tokens(s string) []string {
 		if start < 0 {
 			return
 		}
-		w := strings.ToLower(s[start:end])
+		raw := s[start:end]
 		start = -1
+		// "TAs", "PMs", "SSNs": an acronym's plural keeps the acronym.
+		if n := len(raw); n >= 3 && raw[n-1] == 's' && strings.ToUpper(raw[:n-1]) == raw[:n-1] && strings.ToLower(raw[:n-1]) != raw[:n-1] {
+			raw = raw[:n-1]
+		}
+		w := strings.ToLower(raw)
 		if w == "s" {
 			return
 		}

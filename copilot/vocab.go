@@ -170,6 +170,10 @@ var (
 		"undergone", "undergo", "certified", "trained", "successfully", "annual", "required", "mandatory", "s")
 	// negating words in front of a condition.
 	negators = set("not", "non", "outside", "except", "excluding", "never", "no", "nor", "without", "exclude")
+	// words that join or relate others; never evidence on their own.
+	functionWords = set("and", "or", "nor", "but", "for", "with", "without", "from", "in", "on", "to", "by", "at",
+		"as", "not", "no", "of", "the", "a", "an", "into", "onto", "over", "under", "than", "then", "if", "who",
+		"that", "which", "is", "are", "be", "can", "may", "must", "should", "will", "all", "any", "every", "each")
 	// first-person subjects: access for oneself is a request, not a policy.
 	firstPerson = set("i", "me", "myself", "we", "us", "ourselves", "mine")
 )

@@ -12,7 +12,7 @@ import (
 )
 
 func TestDbgDraft(t *testing.T) {
-	pairs := [][2]string{{"testdata/hospital.yaml", "/tmp/cop_h.txt"}, {"testdata/bank.yaml", "/tmp/cop_b.txt"}, {"testdata/saas.yaml", "/tmp/cop_x.txt"}}
+	pairs := [][2]string{{"testdata/hospital.yaml", "/tmp/cop_h.txt"}, {"testdata/bank.yaml", "/tmp/cop_b.txt"}, {"testdata/saas.yaml", "/tmp/cop_x.txt"}, {"testdata/university.yaml", "/tmp/cop_u.txt"}, {"testdata/acme.yaml", "/tmp/cop_d2.txt"}}
 	for _, p := range pairs {
 		cat, err := policy.LoadCatalog(p[0])
 		if err != nil {

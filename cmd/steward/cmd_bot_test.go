@@ -167,3 +167,52 @@ func TestRunSocketModeAgainstFakeSlack(t *testing.T) {
 	assert.NotContains(t, logs, slackfake.BotToken, "tokens are never logged")
 	assert.NotContains(t, logs, slackfake.AppToken)
 }
+
+func TestRunHTTPModeServesSignedSlackRequests(t *testing.T) {
+	fake, err := slackfake.New()
+	require.NoError(t, err)
+	defer fake.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	ln.Close()
+	var out, errOut syncBuffer
+	e := env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: envFrom(map[string]string{
+		"SLACK_BOT_TOKEN": slackfake.BotToken, "SLACK_SIGNING_SECRET": slackfake.SigningSecret, "SLACK_API_URL": fake.APIURL(),
+		"STEWARD_STORE": filepath.Join(t.TempDir(), "s.db"), "STEWARD_HTTP_ADDR": addr, "STEWARD_TICK_INTERVAL": "1h",
+	})}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- mainWithEnv(ctx, e, []string{"run"}) }()
+	base := "http://" + addr
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == http.StatusOK
+	}, 15*time.Second, 50*time.Millisecond, errOut.String())
+
+	body := []byte(`{"token":"t","challenge":"abc","type":"url_verification"}`)
+	req, _ := slackfake.SignedRequest(base+"/slack/events", slackfake.SigningSecret, time.Now(), "application/json", body)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, "abc", string(got))
+	req, _ = slackfake.SignedRequest(base+"/slack/events", "wrong", time.Now(), "application/json", body)
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+
+	cancel()
+	select {
+	case code := <-done:
+		assert.Equal(t, 0, code, errOut.String())
+	case <-time.After(15 * time.Second):
+		t.Fatal("steward run did not stop")
+	}
+	assert.Contains(t, errOut.String(), `"mode":"http"`)
+	assert.NotContains(t, errOut.String(), slackfake.SigningSecret)
+}
