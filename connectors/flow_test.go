@@ -36,7 +36,9 @@ func newFlow(t *testing.T) *flow {
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
 	svc := approvals.New(st, e.cat, clk.Now, approvals.Config{GovernanceGroup: "governance"})
-	rec, err := connectors.NewReconciler(svc, e.cat, st, []connectors.Connector{e.conn}, connectors.ReconcilerConfig{Now: clk.Now, Holder: "replica-1"})
+	rec, err := connectors.NewReconciler(svc, e.cat, st, []connectors.Connector{e.conn}, connectors.ReconcilerConfig{
+		Now: clk.Now, Holder: "replica-1", Usage: st, UsageEvery: time.Hour,
+	})
 	require.NoError(t, err)
 	return &flow{env: e, clk: clk, store: st, svc: svc, rec: rec}
 }
@@ -71,7 +73,23 @@ func TestApprovedRequestWorksUntilItExpires(t *testing.T) {
 	assert.Equal(t, connectors.GrantApplied, state)
 	assert.Equal(t, "42501", sqlstate(selectAs(t, f.db, "bob", "claims")))
 
-	f.clk.Add(2*time.Hour - 2*time.Second)
+	// alice uses her access; the next usage reading (hourly) records it.
+	for i := 0; i < 2; i++ {
+		require.NoError(t, selectAs(t, f.db, "alice", "claims"))
+	}
+	f.clk.Add(time.Hour)
+	f.pass(t)
+	u, err := f.store.GetUsage(ctx, "alice", "claims")
+	require.NoError(t, err)
+	if f.conn.Capabilities().Usage {
+		assert.True(t, u.Known)
+		assert.GreaterOrEqual(t, u.QueryCount, int64(2))
+	} else {
+		assert.False(t, u.Known, "without pg_stat_statements usage is unknown")
+	}
+	assert.Equal(t, f.clk.Now(), u.ReportedAt.UTC())
+
+	f.clk.Add(time.Hour - 2*time.Second)
 	f.pass(t)
 	require.NoError(t, selectAs(t, f.db, "alice", "claims"), "one second before expiry it still works")
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -37,6 +38,11 @@ type Leases interface {
 	ReleaseLease(ctx context.Context, name, holder string) error
 }
 
+// UsageRecorder keeps what platforms report about use of their data.
+type UsageRecorder interface {
+	RecordUsage(ctx context.Context, usage []approvals.Usage) error
+}
+
 // ReconcilerConfig tunes the reconciler; zero values take the defaults.
 type ReconcilerConfig struct {
 	// Interval between passes (default 15s).
@@ -57,6 +63,12 @@ type ReconcilerConfig struct {
 	// went through (also after a partly failed apply). It runs inside the
 	// pass: it may call Trigger, Status or GrantState, not RunOnce.
 	OnApplied func(connector string, applied []Change)
+	// Usage, when set, receives the usage connectors discover (query counts
+	// per user and table, for recertification), at most every UsageEvery
+	// (default 1h) per connector, after a pass that converged.
+	// approvals.Store implements it.
+	Usage      UsageRecorder
+	UsageEvery time.Duration
 	// Registerer, when set, receives Prometheus metrics
 	// (steward_reconcile_*: passes, changes applied, pending changes, pass
 	// duration, last success).
@@ -89,6 +101,8 @@ type Status struct {
 	Skipped []Skipped `json:"skipped,omitempty"`
 	// Applied counts changes applied by the last pass.
 	Applied int `json:"applied"`
+	// LastUsage is when usage was last recorded from this connector.
+	LastUsage time.Time `json:"last_usage,omitzero"`
 }
 
 // Result is what one pass did on one connector.
@@ -141,6 +155,9 @@ func NewReconciler(src DesiredSource, cat *policy.Catalog, leases Leases, conns 
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.UsageEvery <= 0 {
+		cfg.UsageEvery = time.Hour
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -402,6 +419,7 @@ func (r *Reconciler) reconcile(ctx context.Context, c Connector, desired []Grant
 		log.Warn("desired grant skipped", "user", sk.Grant.User, "asset", sk.Grant.Asset, "action", sk.Grant.Action, "reason", sk.Reason)
 	}
 	if len(plan.Changes) == 0 {
+		r.recordUsage(ctx, c, now)
 		return res
 	}
 	start := time.Now()
@@ -431,7 +449,43 @@ func (r *Reconciler) reconcile(ctx context.Context, c Connector, desired []Grant
 	}
 	log.Info("applied plan", "changes", len(plan.Changes), "applied", len(res.Applied), "skipped", len(plan.Skipped),
 		"took", time.Since(start).Round(time.Millisecond), "err", res.Err)
+	if res.Err == nil {
+		r.recordUsage(ctx, c, now)
+	}
 	return res
+}
+
+// recordUsage stores what the connector reports about use of the catalog's
+// assets, when it is due. Failing to read usage never fails a pass.
+func (r *Reconciler) recordUsage(ctx context.Context, c Connector, now time.Time) {
+	if r.cfg.Usage == nil {
+		return
+	}
+	r.mu.Lock()
+	last := r.status[c.Name()].LastUsage
+	r.mu.Unlock()
+	if !last.IsZero() && now.Sub(last) < r.cfg.UsageEvery {
+		return
+	}
+	log := r.log.With("connector", c.Name())
+	d, err := c.Discover(ctx)
+	if err != nil {
+		log.Warn("reading usage", "err", err)
+		return
+	}
+	var keep []approvals.Usage
+	for _, u := range d.Usage {
+		if _, known := r.platform[u.Asset]; !known || strings.HasPrefix(u.User, "role:") {
+			continue // only catalog assets and users
+		}
+		u.ReportedAt = now
+		keep = append(keep, u)
+	}
+	if err := r.cfg.Usage.RecordUsage(ctx, keep); err != nil {
+		log.Warn("recording usage", "err", err)
+		return
+	}
+	r.setState(c.Name(), func(s *Status) { s.LastUsage = now })
 }
 
 func sameChange(a, b Change) bool {

@@ -204,6 +204,8 @@ func TestDraftSaaS(t *testing.T) {
 		// PII exists only as PII.Email and PII.Phone
 		{sentence: "Support agents can read PII for 12 hours to resolve tickets.", want: allow(u("e6", "e7"), "prod.customer_accounts", "support.tickets").lasting(12 * time.Hour)},
 		{sentence: "Mask email addresses for contractors.", want: allow(u("e3", "e7", "e9"), "prod.customer_accounts", "support.tickets").mask()},
+		// a list of kinds of data is OR: either kind is masked
+		{sentence: "Mask phone numbers and email addresses for contractors.", want: allow(u("e3", "e7", "e9"), "prod.customer_accounts", "support.tickets").mask()},
 		{sentence: "Customer data must be masked for contractors.", want: allow(u("e3", "e7", "e9"), "billing.subscriptions", "prod.customer_accounts", "support.tickets").mask()},
 		{sentence: "Full-time data analysts can read customer data.", want: allow(u("e11"), "billing.subscriptions", "prod.customer_accounts", "support.tickets")},
 		{sentence: "Nobody may read API keys.", want: allow(u("e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8", "e9", "e10", "e11", "e12", "e13"), "secrets.api_keys").deny()},
@@ -250,6 +252,9 @@ func TestDraftUniversity(t *testing.T) {
 		{sentence: "Graduate students can read course evaluations except those on leave.", want: allow(u("s2"), "sis.course_evaluations")},
 		{sentence: "Grades may be read by professors and instructors.", want: allow(u("p1", "p2", "i1"), "sis.grades")},
 		{sentence: "Hide financial data from students.", want: allow(u("s1"), "finaid.awards", "finaid.tuition_payments").mask()},
+		// a name with "and" in it is one thing, not a list
+		{sentence: "Professors in Arts and Sciences can read course evaluations.", want: allow(u("p1"), "sis.course_evaluations")},
+		{sentence: "Arts and Sciences staff can read course evaluations.", want: allow(u("t2", "p1"), "sis.course_evaluations")},
 		{sentence: "Professors who are not on leave can update grades.", want: allow(u("p1"), "sis.grades").write()},
 		// "Students" are not "Graduate Students": a different job, not a level
 		{sentence: "Students can read the course catalog.", want: allow(u("s1"), "web.course_catalog")},

@@ -210,7 +210,7 @@ var (
 
 	reEveryoneBut = regexp.MustCompile(`(?i)\b(everyone|everybody|anyone|anybody|all\s+employees|all\s+staff|all\s+users)\s+but\s+`)
 	reMaskedSee   = regexp.MustCompile(`(?i)^(?P<subj>.+?)\s+(?:can|may|should|must|will|shall)\s+(?:only\s+)?(?:see|view|get|read|receive)\s+(?:only\s+)?(?P<verb>` + alternation(maskParticiples) + `)\s+(?P<obj>.+)$`)
-	rePeriod      = regexp.MustCompile(`(?i)\b(?:q[1-4]|quarter|month|week|year|fy\s*\d*|h[12]|season|holidays?|year-end|weekend|today|tomorrow|tonight)\b`)
+	rePeriod      = regexp.MustCompile(`(?i)\b(?:q[1-4]|quarter|month|week|year|fy\s*\d*|h[12]|season|holidays?|year-end|weekend|today|tomorrow|tonight|days?|hours?|minutes?|nights?|shifts?|sprints?|semesters?|terms?|moment|while)\b`)
 
 	reFronted = regexp.MustCompile(`(?i)^(?P<marker>once|after|when|whenever|if|provided(?:\s+that)?|as\s+long\s+as|so\s+long\s+as|while|only\s+if|only\s+after|only\s+when|only\s+once|upon|unless|until|during|with)\s+(?P<cond>[^,]+),\s*(?P<rest>.+)$`)
 	// a trailing condition after the objects.
@@ -566,7 +566,10 @@ func splitObjectTail(obj string, mask bool) (string, []string, string, error) {
 	if !mask {
 		if loc := rePurpose.FindStringSubmatchIndex(obj); loc != nil {
 			before := strings.ToLower(obj[:loc[0]])
-			if !endsWithAny(before, "related", "belonging", "relating", "pertaining", "due", "up", "according", "close", "next", "subject", "access", "limited", "restricted", "specific", "available") {
+			// "data for EU customers": when only a generic word would be
+			// left, the "for" phrase is part of the objects, not a purpose.
+			rest := trimStop(normTokens(before))
+			if !endsWithAny(before, "related", "belonging", "relating", "pertaining", "due", "up", "according", "close", "next", "subject", "access", "limited", "restricted", "specific", "available") && !allIn(rest, dataWords, objectLinkers, stopWords) {
 				purpose = squeeze(submatch(rePurpose, obj, loc, "purpose"))
 				marker := strings.ToLower(squeeze(submatch(rePurpose, obj, loc, "marker")))
 				if marker == "to" || marker == "in order to" || marker == "so as to" {

@@ -239,7 +239,7 @@ func resolveObjects(ix *catalogIndex, text string) ([]policy.Clause, []Match, er
 	var clauses []policy.Clause
 	var matches []Match
 	items := []string{text}
-	if r := ix.resolveObject(text); r.problem != "" {
+	if !ix.namesOneThing(text, objectKinds) {
 		items = splitList(text)
 	}
 	var probs []string

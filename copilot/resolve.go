@@ -72,16 +72,28 @@ func (ix *catalogIndex) segment(words []string, kinds kindMask, filler map[strin
 }
 
 // namesOneThing reports whether a phrase that reads like a list ("Research
-// and Development", "Arts and Sciences") is really one catalog name: the
-// whole phrase resolves as a single run of words. Otherwise the list is a
-// list.
+// and Development staff") is really one catalog name: the phrase resolves
+// to a single run of words (and filler). Otherwise the list is a list.
 func (ix *catalogIndex) namesOneThing(phrase string, kinds kindMask) bool {
 	words := phraseWords(phrase)
 	if len(words) == 0 || len(words) > maxPhraseWords {
 		return false
 	}
-	_, ok := ix.resolveSpan(words, kinds)
-	return ok
+	filler := ix.subjFill
+	if kinds&objectKinds != 0 {
+		filler = ix.objFill
+	}
+	segs, ok := ix.segment(words, kinds, filler)
+	if !ok {
+		return false
+	}
+	named := 0
+	for _, s := range segs {
+		if !s.skip {
+			named++
+		}
+	}
+	return named == 1
 }
 
 // phraseWords are the normalised words of a phrase without leading stop

@@ -66,6 +66,9 @@ func Start(t testing.TB) *Emulator {
 		if err := waitReady(context.Background(), host, nil); err != nil {
 			t.Fatalf("FIRESTORE_EMULATOR_HOST=%s does not answer: %v", host, err)
 		}
+		if err := warmUp(t.Context(), host); err != nil {
+			t.Fatalf("FIRESTORE_EMULATOR_HOST=%s does not serve documents: %v", host, err)
+		}
 		return e
 	}
 	requireTools(t)
