@@ -71,6 +71,10 @@ func TestApprovedRequestWorksUntilItExpires(t *testing.T) {
 	require.NoError(t, selectAs(t, f.db, "alice", "claims"), "approved: alice can SELECT")
 	state, _ = f.rec.GrantState("alice", "claims", decidedAt)
 	assert.Equal(t, connectors.GrantApplied, state)
+	req, err := f.store.GetRequest(ctx, sub.Request.ID)
+	require.NoError(t, err)
+	state, _ = f.rec.RequestState(req)
+	assert.Equal(t, connectors.GrantApplied, state, "the card can say applied")
 	assert.Equal(t, "42501", sqlstate(selectAs(t, f.db, "bob", "claims")))
 
 	// alice uses her access; the next usage reading (hourly) records it.

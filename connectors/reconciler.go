@@ -308,6 +308,33 @@ func (r *Reconciler) GrantState(user, asset string, since time.Time) (state, det
 	return GrantNoTarget, fmt.Sprintf("no connector serves platform %q", platform)
 }
 
+// RequestState folds GrantState over an approved request's assets, from
+// the moment it was decided: applying while any asset is, skipped when any
+// asset cannot be granted (the details say which and why), applied when
+// every asset is on its platform.
+func (r *Reconciler) RequestState(req approvals.Request) (state, detail string) {
+	var applying, skipped []string
+	for _, a := range req.Assets {
+		st, why := r.GrantState(req.Requester, a, req.DecidedAt)
+		switch st {
+		case GrantApplying:
+			applying = append(applying, a)
+			if why != "" {
+				detail = why
+			}
+		case GrantSkipped, GrantNoTarget:
+			skipped = append(skipped, a+": "+why)
+		}
+	}
+	switch {
+	case len(skipped) > 0:
+		return GrantSkipped, strings.Join(skipped, "; ")
+	case len(applying) > 0:
+		return GrantApplying, detail
+	}
+	return GrantApplied, ""
+}
+
 // forConnector keeps the desired grants on the connector's platform that
 // have not expired, once each.
 func (r *Reconciler) forConnector(c Connector, desired []approvals.DesiredGrant, now time.Time) []Grant {
@@ -368,6 +395,11 @@ func (r *Reconciler) runPass(ctx context.Context, force bool) []Result {
 			res = Result{Connector: c.Name(), Err: derr}
 		} else {
 			res = r.reconcile(ctx, c, r.forConnector(c, desired, now), now)
+		}
+		if res.Err != nil && ctx.Err() != nil {
+			// Shutting down: not a platform failure, and the next start re-plans.
+			r.setState(c.Name(), func(s *Status) { s.State = StateIdle })
+			break
 		}
 		st := r.record(res, now)
 		r.metrics.observe(st, res, time.Since(start))

@@ -32,8 +32,15 @@ type catalogState struct {
 	impact *policy.Index
 }
 
-// NewBuiltin returns the built-in, deterministic, offline engine.
+// NewBuiltin returns the built-in, deterministic, offline engine. The
+// Engine is a *Builtin; NewBuiltinEngine returns it as such.
 func NewBuiltin() Engine { return newBuiltin() }
+
+// NewBuiltinEngine returns the built-in engine with its cached helpers:
+// long-lived callers (the bot, the Gemini engine) should call its
+// Candidates, ResolveObjects and Finalize rather than the package functions,
+// which index the catalog again on every call.
+func NewBuiltinEngine() *Builtin { return newBuiltin() }
 
 func newBuiltin() *Builtin { return &Builtin{cache: map[*policy.Catalog]*catalogState{}} }
 

@@ -26,7 +26,9 @@ Brings the data platforms in line with the desired grants (saved policies plus
 approved, unexpired requests): each connector's current managed grants are
 compared with what should exist and the difference is applied. Without --once
 it keeps running, every --interval; with several replicas a lease in the store
-lets one of them reconcile each connector at a time.
+lets one of them reconcile each connector at a time. After a pass, the usage
+the platform reports (PostgreSQL: pg_stat_statements) is stored for
+recertification, at most hourly.
 
 --discover prints the tables each connector finds, as catalog assets (YAML to
 paste under assets:, tags read from comments such as
@@ -100,7 +102,7 @@ func runReconcile(ctx context.Context, e env, args []string) error {
 	defer store.Close()
 	svc := approvals.New(store, cat, time.Now, approvals.Config{GovernanceGroup: e.getenv("STEWARD_GOVERNANCE_GROUP")})
 	rec, err := connectors.NewReconciler(svc, cat, store, conns, connectors.ReconcilerConfig{
-		Interval: *interval, Logger: logger, Holder: replicaID(),
+		Interval: *interval, Logger: logger, Holder: replicaID(), Usage: store,
 	})
 	if err != nil {
 		return err
