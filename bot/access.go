@@ -37,7 +37,7 @@ const accessHelp = "*Asking for access*\n" +
 	"• or mention me: `@Steward I need write access to finance.journal_entries for 2 days to fix the import`\n" +
 	"Approvers (the data owners and the governance group) get a card; you get a DM when they decide."
 
-func (b *Bot) accessCommand(ctx context.Context, rsp Responder, cmd Command) {
+func (b *Bot) accessCommand(ctx context.Context, rsp responder, cmd Command) {
 	text := strings.TrimSpace(cmd.Text)
 	switch strings.ToLower(text) {
 	case "":
@@ -60,8 +60,8 @@ func (b *Bot) accessCommand(ctx context.Context, rsp Responder, cmd Command) {
 	b.requestAccess(ctx, rsp, cmd.Origin, u, ask, nil)
 }
 
-// HandleMention runs a message that mentions the bot: an access request in words.
-func (b *Bot) HandleMention(ctx context.Context, rsp Responder, m Mention) {
+// handleMention runs a message that mentions the bot: an access request in words.
+func (b *Bot) handleMention(ctx context.Context, rsp responder, m Mention) {
 	if !b.claim(ctx, "evt:"+m.Key) {
 		return
 	}
@@ -133,7 +133,7 @@ func (b *Bot) exampleAsset() string {
 
 // requestAccess submits a request and routes it: an instant answer when
 // policies already cover it, otherwise cards to the approvers.
-func (b *Bot) requestAccess(ctx context.Context, rsp Responder, o Origin, u policy.User, ask accessAsk, assets []string) {
+func (b *Bot) requestAccess(ctx context.Context, rsp responder, o Origin, u policy.User, ask accessAsk, assets []string) {
 	why := ""
 	if len(assets) == 0 {
 		var err error
@@ -158,7 +158,7 @@ func (b *Bot) requestAccess(ctx context.Context, rsp Responder, o Origin, u poli
 	b.routeSubmitted(ctx, rsp, o, res, why)
 }
 
-func (b *Bot) submitFailed(ctx context.Context, rsp Responder, o Origin, err error) {
+func (b *Bot) submitFailed(ctx context.Context, rsp responder, o Origin, err error) {
 	switch {
 	case errors.Is(err, approvals.ErrInvalid), errors.Is(err, approvals.ErrDeniedByPolicy), errors.Is(err, approvals.ErrNoApprover),
 		errors.Is(err, approvals.ErrForbidden), errors.Is(err, approvals.ErrNotFound):
@@ -168,7 +168,7 @@ func (b *Bot) submitFailed(ctx context.Context, rsp Responder, o Origin, err err
 	}
 }
 
-func (b *Bot) routeSubmitted(ctx context.Context, rsp Responder, o Origin, res approvals.SubmitResult, why string) {
+func (b *Bot) routeSubmitted(ctx context.Context, rsp responder, o Origin, res approvals.SubmitResult, why string) {
 	r := res.Request
 	if res.Covered {
 		var ps []string
@@ -205,7 +205,7 @@ func (b *Bot) assetList(ids []string, n int) string {
 
 // postApprovalCards posts the request's card to the approvals channel, or
 // to each approver by DM when no channel is configured, and remembers where.
-func (b *Bot) postApprovalCards(ctx context.Context, rsp Responder, r approvals.Request) error {
+func (b *Bot) postApprovalCards(ctx context.Context, rsp responder, r approvals.Request) error {
 	card := b.requestCard(ctx, r)
 	if ch := b.cfg.ApprovalsChannel; ch != "" {
 		ref, err := rsp.Post(ctx, ch, card)
@@ -231,7 +231,7 @@ func (b *Bot) postApprovalCards(ctx context.Context, rsp Responder, r approvals.
 }
 
 // requestCard renders a request for its approvers.
-func (b *Bot) requestCard(ctx context.Context, r approvals.Request) Message {
+func (b *Bot) requestCard(ctx context.Context, r approvals.Request) message {
 	u, _ := b.cat.User(r.Requester)
 	title := "Access request"
 	if r.ExtendsRequest != "" {
@@ -332,7 +332,7 @@ func (b *Bot) requestCard(ctx context.Context, r approvals.Request) Message {
 		bl = append(bl, actions("request_actions", button(actApprove, "Approve", r.ID, "primary"), deny))
 	}
 	text := fmt.Sprintf("%s: %s asks for %s access to %s", title, u.Name, r.Action, strings.Join(r.Assets, ", "))
-	return fitMessage(Message{Text: text, Blocks: bl})
+	return fitMessage(message{Text: text, Blocks: bl})
 }
 
 // coverageText says whether saved policies already allow some of the request.
@@ -365,7 +365,7 @@ func (b *Bot) coverageText(ctx context.Context, r approvals.Request) string {
 }
 
 // refreshCards redraws every card that shows the request.
-func (b *Bot) refreshCards(ctx context.Context, rsp Responder, r approvals.Request) []approvals.MessageRef {
+func (b *Bot) refreshCards(ctx context.Context, rsp responder, r approvals.Request) []approvals.MessageRef {
 	refs, err := b.store.MessageRefs(ctx, r.ID)
 	if err != nil {
 		b.log.Error("loading message refs", "request", r.ID, "err", err)
@@ -387,7 +387,7 @@ func (b *Bot) refreshCards(ctx context.Context, rsp Responder, r approvals.Reque
 }
 
 // decide records one review and shows it everywhere it matters.
-func (b *Bot) decide(ctx context.Context, rsp Responder, o Origin, requestID string, verdict approvals.Verdict, comment string) {
+func (b *Bot) decide(ctx context.Context, rsp responder, o Origin, requestID string, verdict approvals.Verdict, comment string) {
 	u, err := b.identify(ctx, rsp, o.User)
 	if err != nil {
 		b.fail(ctx, rsp, o, "looking you up", err)
@@ -412,7 +412,7 @@ func (b *Bot) decide(ctx context.Context, rsp Responder, o Origin, requestID str
 		note += ": _" + esc(clamp(comment, 1000)) + "_"
 	}
 	for _, ref := range cards {
-		if _, err := rsp.Post(ctx, ref.Channel, Message{Text: clamp(note, 3000), Blocks: []slack.Block{section(note)}, ThreadTS: ref.TS}); err != nil {
+		if _, err := rsp.Post(ctx, ref.Channel, message{Text: clamp(note, 3000), Blocks: []slack.Block{section(note)}, ThreadTS: ref.TS}); err != nil {
 			b.log.Error("posting review to thread", "request", r.ID, "err", err)
 		}
 	}
@@ -436,7 +436,7 @@ func countApprovals(r approvals.Request) int {
 }
 
 // notifyRequester DMs the requester the outcome.
-func (b *Bot) notifyRequester(ctx context.Context, rsp Responder, r approvals.Request) {
+func (b *Bot) notifyRequester(ctx context.Context, rsp responder, r approvals.Request) {
 	sid := b.slackIDOf(ctx, rsp, r.Requester)
 	if sid == "" {
 		b.log.Warn("requester has no Slack account to notify", "request", r.ID, "user", r.Requester)
@@ -474,7 +474,7 @@ func (b *Bot) notifyRequester(ctx context.Context, rsp Responder, r approvals.Re
 }
 
 // decisionRefused explains, privately, why a click changed nothing.
-func (b *Bot) decisionRefused(ctx context.Context, rsp Responder, o Origin, requestID string, err error) {
+func (b *Bot) decisionRefused(ctx context.Context, rsp responder, o Origin, requestID string, err error) {
 	var decided *approvals.DecidedError
 	switch {
 	case errors.Is(err, approvals.ErrSelfApproval):
@@ -505,7 +505,7 @@ func (b *Bot) decisionRefused(ctx context.Context, rsp Responder, o Origin, requ
 
 // checkDecider is the click-time check done before opening a Deny modal,
 // so an outsider never sees a form they cannot submit.
-func (b *Bot) checkDecider(ctx context.Context, rsp Responder, o Origin, requestID string) (policy.User, bool) {
+func (b *Bot) checkDecider(ctx context.Context, rsp responder, o Origin, requestID string) (policy.User, bool) {
 	u, err := b.identify(ctx, rsp, o.User)
 	if err != nil {
 		b.fail(ctx, rsp, o, "looking you up", err)
@@ -530,7 +530,7 @@ func (b *Bot) checkDecider(ctx context.Context, rsp Responder, o Origin, request
 	return u, true
 }
 
-func (b *Bot) onDenyClick(ctx context.Context, rsp Responder, a Action) {
+func (b *Bot) onDenyClick(ctx context.Context, rsp responder, a Action) {
 	if _, ok := b.checkDecider(ctx, rsp, a.Origin, a.Value); !ok {
 		return
 	}
@@ -542,7 +542,7 @@ func (b *Bot) onDenyClick(ctx context.Context, rsp Responder, a Action) {
 	}
 }
 
-func (b *Bot) onCancel(ctx context.Context, rsp Responder, a Action) {
+func (b *Bot) onCancel(ctx context.Context, rsp responder, a Action) {
 	u, err := b.identify(ctx, rsp, a.User)
 	if err != nil {
 		b.fail(ctx, rsp, a.Origin, "looking you up", err)
@@ -554,10 +554,10 @@ func (b *Bot) onCancel(ctx context.Context, rsp Responder, a Action) {
 		return
 	}
 	b.refreshCards(ctx, rsp, r)
-	b.PublishHome(ctx, rsp, a.User)
+	b.publishHome(ctx, rsp, a.User)
 }
 
-func (b *Bot) onRevoke(ctx context.Context, rsp Responder, a Action) {
+func (b *Bot) onRevoke(ctx context.Context, rsp responder, a Action) {
 	u, err := b.identify(ctx, rsp, a.User)
 	if err != nil {
 		b.fail(ctx, rsp, a.Origin, "looking you up", err)
@@ -573,10 +573,10 @@ func (b *Bot) onRevoke(ctx context.Context, rsp Responder, a Action) {
 	if r.Requester != u.ID {
 		b.notifyRequester(ctx, rsp, r)
 	}
-	b.PublishHome(ctx, rsp, a.User)
+	b.publishHome(ctx, rsp, a.User)
 }
 
-func (b *Bot) onExtendClick(ctx context.Context, rsp Responder, a Action) {
+func (b *Bot) onExtendClick(ctx context.Context, rsp responder, a Action) {
 	r, err := b.store.GetRequest(ctx, a.Value)
 	if err != nil {
 		b.refuse(ctx, rsp, a.Origin, "I can't find that request any more.")
@@ -591,7 +591,7 @@ func (b *Bot) onExtendClick(ctx context.Context, rsp Responder, a Action) {
 	}
 }
 
-func (b *Bot) extend(ctx context.Context, rsp Responder, o Origin, requestID string, d time.Duration, reason string) {
+func (b *Bot) extend(ctx context.Context, rsp responder, o Origin, requestID string, d time.Duration, reason string) {
 	u, err := b.identify(ctx, rsp, o.User)
 	if err != nil {
 		b.fail(ctx, rsp, o, "looking you up", err)

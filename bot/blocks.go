@@ -107,8 +107,8 @@ func actions(blockID string, buttons ...*slack.ButtonBlockElement) *slack.Action
 	return slack.NewActionBlock(blockID, els...)
 }
 
-func textMessage(text string) Message {
-	return Message{Text: clamp(text, maxFallbackText), Blocks: []slack.Block{section(text)}}
+func textMessage(text string) message {
+	return message{Text: clamp(text, maxFallbackText), Blocks: []slack.Block{section(text)}}
 }
 
 // enforceLimits clamps every text to its limit, drops buttons whose value
@@ -179,7 +179,7 @@ func enforceLimits(blocks []slack.Block, max int) []slack.Block {
 }
 
 // fitMessage applies enforceLimits and a fallback text.
-func fitMessage(m Message) Message {
+func fitMessage(m message) message {
 	m.Blocks = enforceLimits(m.Blocks, maxMessageBlocks)
 	m.Text = clamp(m.Text, maxFallbackText)
 	if strings.TrimSpace(m.Text) == "" {

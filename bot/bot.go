@@ -102,7 +102,7 @@ func (b *Bot) Metrics() *Metrics { return b.metrics }
 var errBusy = errors.New("Steward is very busy right now; please try again in a minute")
 
 // dispatch runs fn in the background with bounded concurrency. The caller
-// has already acked; fn answers through the Responder.
+// has already acked; fn answers through the responder.
 func (b *Bot) dispatch(ctx context.Context, kind string, fn func(ctx context.Context)) error {
 	if b.waiting.Add(1) > int64(b.cfg.QueueSize) {
 		b.waiting.Add(-1)
@@ -165,7 +165,7 @@ func (e errUnmapped) Error() string {
 
 // identify maps a Slack member to a catalog user: by slack_id in the catalog,
 // else by the verified email users.info reports.
-func (b *Bot) identify(ctx context.Context, rsp Responder, slackID string) (policy.User, error) {
+func (b *Bot) identify(ctx context.Context, rsp responder, slackID string) (policy.User, error) {
 	if slackID == "" {
 		return policy.User{}, errUnmapped{slackID: "unknown"}
 	}
@@ -199,7 +199,7 @@ func (b *Bot) identify(ctx context.Context, rsp Responder, slackID string) (poli
 }
 
 // slackIDOf finds the Slack member for a catalog user, for mentions and DMs.
-func (b *Bot) slackIDOf(ctx context.Context, rsp Responder, userID string) string {
+func (b *Bot) slackIDOf(ctx context.Context, rsp responder, userID string) string {
 	u, ok := b.cat.User(userID)
 	if !ok {
 		return ""
@@ -232,7 +232,7 @@ func (b *Bot) mention(userID string) string {
 }
 
 // reply answers the person behind origin privately.
-func (b *Bot) reply(ctx context.Context, rsp Responder, o Origin, msg Message) {
+func (b *Bot) reply(ctx context.Context, rsp responder, o Origin, msg message) {
 	var err error
 	switch {
 	case o.ResponseURL != "":
@@ -249,13 +249,13 @@ func (b *Bot) reply(ctx context.Context, rsp Responder, o Origin, msg Message) {
 }
 
 // tell sends a plain private note to the person behind origin.
-func (b *Bot) tell(ctx context.Context, rsp Responder, o Origin, text string) {
+func (b *Bot) tell(ctx context.Context, rsp responder, o Origin, text string) {
 	b.reply(ctx, rsp, o, textMessage(text))
 }
 
 // refuse tells someone privately why their click or command did nothing.
 // It never uses the response URL, so the card they clicked stays as it is.
-func (b *Bot) refuse(ctx context.Context, rsp Responder, o Origin, text string) {
+func (b *Bot) refuse(ctx context.Context, rsp responder, o Origin, text string) {
 	msg := textMessage(text)
 	var err error
 	if o.Channel != "" && !strings.HasPrefix(o.Channel, "D") {
@@ -269,7 +269,7 @@ func (b *Bot) refuse(ctx context.Context, rsp Responder, o Origin, text string) 
 }
 
 // fail logs an unexpected error and tells the person something useful.
-func (b *Bot) fail(ctx context.Context, rsp Responder, o Origin, doing string, err error) {
+func (b *Bot) fail(ctx context.Context, rsp responder, o Origin, doing string, err error) {
 	var un errUnmapped
 	if errors.As(err, &un) {
 		b.tell(ctx, rsp, o, un.Error())

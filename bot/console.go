@@ -112,19 +112,19 @@ func (b *Bot) RunConsole(ctx context.Context, cfg ConsoleConfig) error {
 			cur = u
 			fmt.Fprintf(cfg.Out, "Now acting as %s.\n", describeUser(cur))
 		case line == "home":
-			b.PublishHome(ctx, c, c.me())
+			b.publishHome(ctx, c, c.me())
 		case line == "tick":
-			b.Tick(ctx, c)
+			b.tick(ctx, c)
 			fmt.Fprintln(cfg.Out, "(periodic work done)")
 		case strings.HasPrefix(line, "/"):
 			name, text, _ := strings.Cut(line, " ")
 			o := c.origin()
-			b.HandleCommand(ctx, c, Command{Origin: o, Name: name, Text: strings.TrimSpace(text), Key: newID("console-")})
+			b.handleCommand(ctx, c, Command{Origin: o, Name: name, Text: strings.TrimSpace(text), Key: newID("console-")})
 		case strings.HasPrefix(line, "@"):
 			o := c.origin()
 			o.ResponseURL = ""
 			_, text, _ := strings.Cut(line, " ") // drop "@steward"
-			b.HandleMention(ctx, c, Mention{Origin: o, Text: text, TS: c.nextTS(), Key: newID("console-")})
+			b.handleMention(ctx, c, Mention{Origin: o, Text: text, TS: c.nextTS(), Key: newID("console-")})
 		default:
 			n, ok := pressNumber(line)
 			if !ok {
@@ -198,7 +198,7 @@ func (c *consoleResponder) press(ctx context.Context, n int) {
 	if btn.channel != "" {
 		o.Channel, o.MessageTS = btn.channel, btn.ts
 	}
-	c.b.HandleAction(ctx, c, Action{Origin: o, ActionID: btn.actionID, Value: btn.value, Key: newID("console-")})
+	c.b.handleAction(ctx, c, Action{Origin: o, ActionID: btn.actionID, Value: btn.value, Key: newID("console-")})
 }
 
 // --- rendering ---------------------------------------------------------------
@@ -227,7 +227,7 @@ func (c *consoleResponder) text(s string) string {
 	return unescape.Replace(emoji.Replace(s))
 }
 
-func (c *consoleResponder) render(where string, m Message, channel, ts string) {
+func (c *consoleResponder) render(where string, m message, channel, ts string) {
 	m = fitMessage(m)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -293,9 +293,9 @@ func (c *consoleResponder) renderBlocks(sb *strings.Builder, blocks []slack.Bloc
 	}
 }
 
-// --- Responder ------------------------------------------------------------------
+// --- responder ------------------------------------------------------------------
 
-func (c *consoleResponder) Respond(_ context.Context, _ string, m Message) error {
+func (c *consoleResponder) Respond(_ context.Context, _ string, m message) error {
 	where := "only you can see this"
 	if m.ReplaceOriginal {
 		where += " (replaces the previous card)"
@@ -304,7 +304,7 @@ func (c *consoleResponder) Respond(_ context.Context, _ string, m Message) error
 	return nil
 }
 
-func (c *consoleResponder) Post(_ context.Context, channel string, m Message) (Ref, error) {
+func (c *consoleResponder) Post(_ context.Context, channel string, m message) (Ref, error) {
 	ts := c.nextTS()
 	where := "#" + channel
 	if m.ThreadTS != "" {
@@ -314,17 +314,17 @@ func (c *consoleResponder) Post(_ context.Context, channel string, m Message) (R
 	return Ref{Channel: channel, TS: ts}, nil
 }
 
-func (c *consoleResponder) Update(_ context.Context, ref Ref, m Message) error {
+func (c *consoleResponder) Update(_ context.Context, ref Ref, m message) error {
 	c.render("#"+ref.Channel+" (card updated)", m, ref.Channel, ref.TS)
 	return nil
 }
 
-func (c *consoleResponder) Ephemeral(_ context.Context, channel, user string, m Message) error {
+func (c *consoleResponder) Ephemeral(_ context.Context, channel, user string, m message) error {
 	c.render("#"+channel+", only "+c.text("<@"+user+">")+" can see this", m, channel, "")
 	return nil
 }
 
-func (c *consoleResponder) DM(_ context.Context, user string, m Message) (Ref, error) {
+func (c *consoleResponder) DM(_ context.Context, user string, m message) (Ref, error) {
 	ts := c.nextTS()
 	ch := "dm:" + user
 	c.render("direct message to "+c.text("<@"+user+">"), m, ch, ts)
@@ -338,8 +338,8 @@ func (c *consoleResponder) OpenModal(_ context.Context, _ string, v slack.ModalV
 	return nil
 }
 
-func (c *consoleResponder) PublishHome(_ context.Context, user string, v slack.HomeTabViewRequest) error {
-	c.render("App Home of "+c.text("<@"+user+">"), Message{Blocks: v.Blocks.BlockSet, Text: "App Home"}, "", "")
+func (c *consoleResponder) publishHome(_ context.Context, user string, v slack.HomeTabViewRequest) error {
+	c.render("App Home of "+c.text("<@"+user+">"), message{Blocks: v.Blocks.BlockSet, Text: "App Home"}, "", "")
 	return nil
 }
 
@@ -392,14 +392,14 @@ func (c *consoleResponder) runForm(ctx context.Context, sc *bufio.Scanner) {
 	fmt.Fprintln(c.out, "└")
 	sub := Submission{Origin: Origin{User: c.me()}, CallbackID: v.CallbackID, Metadata: v.PrivateMetadata,
 		ViewID: newID("V"), Values: values, Key: newID("console-")}
-	if errs := c.b.CheckSubmission(ctx, sub); len(errs) > 0 {
+	if errs := c.b.checkSubmission(ctx, sub); len(errs) > 0 {
 		for k, e := range errs {
 			fmt.Fprintf(c.out, "✘ %s: %s\n", k, e)
 		}
 		fmt.Fprintln(c.out, "Nothing was submitted; try again.")
 		return
 	}
-	c.b.HandleSubmission(ctx, c, sub)
+	c.b.handleSubmission(ctx, c, sub)
 }
 
 func (c *consoleResponder) askField(sc *bufio.Scanner, ib *slack.InputBlock) ([]string, bool) {
@@ -484,7 +484,7 @@ func (c *consoleResponder) askField(sc *bufio.Scanner, ib *slack.InputBlock) ([]
 			}
 		}
 		if !found && (external || len(options) == 0) {
-			if sug := c.b.Suggest(Suggestion{ActionID: ib.BlockID, Typed: part}); len(sug) > 0 {
+			if sug := c.b.suggest(Suggestion{ActionID: ib.BlockID, Typed: part}); len(sug) > 0 {
 				out, found = append(out, sug[0].Value), true
 				fmt.Fprintf(c.out, "│   → %s\n", sug[0].Label)
 			}

@@ -408,7 +408,7 @@ func TestSocketModeReconnectsAfterDrop(t *testing.T) {
 func TestReminderExtendAndExpiry(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	rsp := NewWebResponder(slackfake.BotToken, h.fake.APIURL())
+	rsp := newWebResponder(slackfake.BotToken, h.fake.APIURL(), nil)
 	h.command(jamal, "/access", "claims.adjuster_notes for 2 days because month-end close")
 	ts, reqID := h.approvalCard("month-end close")
 	h.click(priya, approvalsChannel, ts, actApprove, reqID)
@@ -416,8 +416,8 @@ func TestReminderExtendAndExpiry(t *testing.T) {
 
 	// 30 minutes before the end: a reminder with an Extend button, once.
 	h.clock.Advance(2*24*time.Hour - 30*time.Minute)
-	h.bot.Tick(ctx, rsp)
-	h.bot.Tick(ctx, rsp)
+	h.bot.tick(ctx, rsp)
+	h.bot.tick(ctx, rsp)
 	var reminders []slackfake.Call
 	for _, c := range h.fake.Calls("chat.postMessage") {
 		if c.Str("channel") == slackfake.DMChannel(jamal) && strings.Contains(c.JSON(), "ends") && strings.Contains(c.JSON(), actExtend) {
@@ -449,7 +449,7 @@ func TestReminderExtendAndExpiry(t *testing.T) {
 
 	// After the end: the grant expires, the card says so, the requester is told.
 	h.clock.Advance(time.Hour)
-	h.bot.Tick(ctx, rsp)
+	h.bot.tick(ctx, rsp)
 	gs, err := h.store.ListGrants(ctx, approvals.GrantFilter{RequestID: reqID})
 	require.NoError(t, err)
 	require.Len(t, gs, 1)

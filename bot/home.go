@@ -18,26 +18,26 @@ const (
 	actRecDismiss   = "recommendation_dismiss"
 )
 
-// HandleHomeOpened publishes the App Home when someone opens it.
-func (b *Bot) HandleHomeOpened(ctx context.Context, rsp Responder, slackUser, key string) {
+// handleHomeOpened publishes the App Home when someone opens it.
+func (b *Bot) handleHomeOpened(ctx context.Context, rsp responder, slackUser, key string) {
 	if !b.claim(ctx, "evt:"+key) {
 		return
 	}
-	b.PublishHome(ctx, rsp, slackUser)
+	b.publishHome(ctx, rsp, slackUser)
 }
 
-// PublishHome renders the App Home: my pending requests, my active access
+// publishHome renders the App Home: my pending requests, my active access
 // with time left and Revoke, requests waiting for me, and for governance
 // approvers the open recommendations.
-func (b *Bot) PublishHome(ctx context.Context, rsp Responder, slackUser string) {
+func (b *Bot) publishHome(ctx context.Context, rsp responder, slackUser string) {
 	view := slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: b.homeBlocks(ctx, rsp, slackUser)}}
-	if err := rsp.PublishHome(ctx, slackUser, view); err != nil {
+	if err := rsp.publishHome(ctx, slackUser, view); err != nil {
 		b.metrics.Errors.WithLabelValues("home").Inc()
 		b.log.Error("publishing App Home", "user", slackUser, "err", err)
 	}
 }
 
-func (b *Bot) homeBlocks(ctx context.Context, rsp Responder, slackUser string) []slack.Block {
+func (b *Bot) homeBlocks(ctx context.Context, rsp responder, slackUser string) []slack.Block {
 	u, err := b.identify(ctx, rsp, slackUser)
 	if err != nil {
 		return []slack.Block{header("Steward"), section(esc(err.Error()))}
@@ -189,7 +189,7 @@ func recommendationBlocks(rec approvals.Recommendation) []slack.Block {
 	}
 }
 
-func (b *Bot) onRecert(ctx context.Context, rsp Responder, a Action) {
+func (b *Bot) onRecert(ctx context.Context, rsp responder, a Action) {
 	u, err := b.identify(ctx, rsp, a.User)
 	if err != nil {
 		b.fail(ctx, rsp, a.Origin, "looking you up", err)
@@ -213,10 +213,10 @@ func (b *Bot) onRecert(ctx context.Context, rsp Responder, a Action) {
 	if a.ResponseURL != "" && a.Channel != "" {
 		b.reply(ctx, rsp, a.Origin, msg)
 	}
-	b.PublishHome(ctx, rsp, a.User)
+	b.publishHome(ctx, rsp, a.User)
 }
 
-func (b *Bot) onRecommendation(ctx context.Context, rsp Responder, a Action) {
+func (b *Bot) onRecommendation(ctx context.Context, rsp responder, a Action) {
 	u, ok := b.requireGovernance(ctx, rsp, a.Origin)
 	if !ok {
 		return
@@ -242,14 +242,14 @@ func (b *Bot) onRecommendation(ctx context.Context, rsp Responder, a Action) {
 		msg.ReplaceOriginal = true
 		b.reply(ctx, rsp, a.Origin, msg)
 	}
-	b.PublishHome(ctx, rsp, a.User)
+	b.publishHome(ctx, rsp, a.User)
 }
 
-// Tick does the periodic work: expire what is due, send reminders with an
+// tick does the periodic work: expire what is due, send reminders with an
 // Extend button, open recertifications, post new recommendations, and ask
 // the reconciler for a pass. Every step is once-only across replicas (the
 // service uses store compare-and-set), so each replica may call it.
-func (b *Bot) Tick(ctx context.Context, rsp Responder) {
+func (b *Bot) tick(ctx context.Context, rsp responder) {
 	now := b.now()
 	expired, err := b.svc.ExpireDue(ctx, now)
 	if err != nil {
@@ -279,7 +279,7 @@ func (b *Bot) Tick(ctx context.Context, rsp Responder) {
 			continue
 		}
 		text := fmt.Sprintf(":alarm_clock: Your %s access to `%s` ends %s (%s).", rm.Grant.Action, esc(rm.Grant.Asset), when(rm.Grant.ExpiresAt), left(now, rm.Grant.ExpiresAt))
-		msg := Message{Text: text, Blocks: []slack.Block{section(text),
+		msg := message{Text: text, Blocks: []slack.Block{section(text),
 			actions("reminder_"+rm.Grant.ID, button(actExtend, "Ask to extend", rm.Grant.RequestID, "primary"))}}
 		if _, err := rsp.DM(ctx, sid, fitMessage(msg)); err != nil {
 			b.log.Error("sending reminder", "grant", rm.Grant.ID, "err", err)
@@ -294,7 +294,7 @@ func (b *Bot) Tick(ctx context.Context, rsp Responder) {
 		if sid == "" {
 			continue
 		}
-		msg := Message{Text: "Access to recertify", Blocks: append([]slack.Block{header("Access review")}, b.recertBlocks(ctx, it)...)}
+		msg := message{Text: "Access to recertify", Blocks: append([]slack.Block{header("Access review")}, b.recertBlocks(ctx, it)...)}
 		if _, err := rsp.DM(ctx, sid, fitMessage(msg)); err != nil {
 			b.log.Error("sending recertification", "item", it.ID, "err", err)
 		}
@@ -311,7 +311,7 @@ func (b *Bot) Tick(ctx context.Context, rsp Responder) {
 			for _, rec := range recs {
 				bl = append(bl, recommendationBlocks(rec)...)
 			}
-			if _, err := rsp.Post(ctx, b.cfg.ApprovalsChannel, fitMessage(Message{Text: "New policy recommendations", Blocks: bl})); err != nil {
+			if _, err := rsp.Post(ctx, b.cfg.ApprovalsChannel, fitMessage(message{Text: "New policy recommendations", Blocks: bl})); err != nil {
 				b.log.Error("posting recommendations", "err", err)
 			}
 		}
@@ -319,12 +319,18 @@ func (b *Bot) Tick(ctx context.Context, rsp Responder) {
 	b.trigger()
 }
 
-// RunTicker calls Tick every interval until ctx ends.
-func (b *Bot) RunTicker(ctx context.Context, every time.Duration, rsp Responder) {
+// RunTicker does the periodic work (expiry, reminders with Extend,
+// recertification, recommendations, a reconcile) every interval until ctx
+// ends, answering through the Web API with the bot token.
+func (b *Bot) RunTicker(ctx context.Context, every time.Duration, botToken, apiURL string) {
+	if apiURL == "" {
+		apiURL = DefaultAPIURL
+	}
+	rsp := newWebResponder(botToken, apiURL, nil)
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		b.Tick(ctx, rsp)
+		b.tick(ctx, rsp)
 		select {
 		case <-ctx.Done():
 			return

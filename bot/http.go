@@ -122,7 +122,7 @@ func (h *httpMode) verified(next func(w http.ResponseWriter, r *http.Request, bo
 }
 
 // responder answers in the workspace the request came from.
-func (h *httpMode) responder(ctx context.Context, team string) Responder {
+func (h *httpMode) responder(ctx context.Context, team string) responder {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if rsp, ok := h.teams[team]; ok {

@@ -175,7 +175,7 @@ func TestRequestCardAndHomeWithinLimits(t *testing.T) {
 	blocks := h.bot.homeBlocks(ctx, rsp, priya)
 	checkLimits(t, blocks, maxViewBlocks)
 	assert.Contains(t, jsonOf(blocks), "more")
-	require.NoError(t, rsp.PublishHome(ctx, priya, slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}))
+	require.NoError(t, rsp.publishHome(ctx, priya, slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}))
 }
 
 func TestEnforceLimitsKeepsButtonsAndDropsOversizedValues(t *testing.T) {

@@ -83,7 +83,7 @@ func actionSelect(blockID string, initial policy.Action) *slack.InputBlock {
 
 // openAccessModal shows the access form: table typeahead, or a description,
 // plus action, duration and reason.
-func (b *Bot) openAccessModal(ctx context.Context, rsp Responder, o Origin) {
+func (b *Bot) openAccessModal(ctx context.Context, rsp responder, o Origin) {
 	if _, err := b.identify(ctx, rsp, o.User); err != nil {
 		b.fail(ctx, rsp, o, "looking you up", err)
 		return
@@ -111,9 +111,9 @@ func (b *Bot) defaultDuration() time.Duration {
 	return 7 * 24 * time.Hour
 }
 
-// Suggest answers an external select's typeahead. It is cheap (catalog
+// suggest answers an external select's typeahead. It is cheap (catalog
 // only), so transports call it before acking and put the options in the ack.
-func (b *Bot) Suggest(s Suggestion) []Option {
+func (b *Bot) suggest(s Suggestion) []Option {
 	var all []Option
 	switch s.ActionID {
 	case "assets", "edit_assets":
@@ -311,7 +311,7 @@ func multiSelect(blockID, label, hint string, all []Option, initial []Option) *s
 	return ib
 }
 
-func (b *Bot) onPolicyEdit(ctx context.Context, rsp Responder, a Action) {
+func (b *Bot) onPolicyEdit(ctx context.Context, rsp responder, a Action) {
 	if _, ok := b.requireGovernance(ctx, rsp, a.Origin); !ok {
 		return
 	}
@@ -496,9 +496,9 @@ func first(v []string) string {
 	return v[0]
 }
 
-// CheckSubmission validates a modal before the ack (catalog only, cheap).
+// checkSubmission validates a modal before the ack (catalog only, cheap).
 // A non-empty result is shown next to the inputs and the modal stays open.
-func (b *Bot) CheckSubmission(ctx context.Context, s Submission) map[string]string {
+func (b *Bot) checkSubmission(ctx context.Context, s Submission) map[string]string {
 	switch s.CallbackID {
 	case cbDeny:
 		if strings.TrimSpace(first(s.Values["reason"])) == "" {
@@ -532,8 +532,8 @@ func (b *Bot) CheckSubmission(ctx context.Context, s Submission) map[string]stri
 	return nil
 }
 
-// HandleSubmission runs a modal's submit after the ack.
-func (b *Bot) HandleSubmission(ctx context.Context, rsp Responder, s Submission) {
+// handleSubmission runs a modal's submit after the ack.
+func (b *Bot) handleSubmission(ctx context.Context, rsp responder, s Submission) {
 	if !b.claim(ctx, "view:"+s.Key) {
 		return
 	}

@@ -36,8 +36,8 @@ const policyHelp = "*Steward policies* (governance approvers only)\n" +
 	"• `/policy explain @person <table>`: why someone has, or does not have, access\n" +
 	"To ask for access yourself, use `/access`."
 
-// HandleCommand runs a slash command. Transports call it after the ack.
-func (b *Bot) HandleCommand(ctx context.Context, rsp Responder, cmd Command) {
+// handleCommand runs a slash command. Transports call it after the ack.
+func (b *Bot) handleCommand(ctx context.Context, rsp responder, cmd Command) {
 	if !b.claim(ctx, "cmd:"+cmd.Key) {
 		return
 	}
@@ -59,7 +59,7 @@ func (b *Bot) governanceGroup() string {
 }
 
 // requireGovernance identifies the person and checks they may manage policies.
-func (b *Bot) requireGovernance(ctx context.Context, rsp Responder, o Origin) (policy.User, bool) {
+func (b *Bot) requireGovernance(ctx context.Context, rsp responder, o Origin) (policy.User, bool) {
 	u, err := b.identify(ctx, rsp, o.User)
 	if err != nil {
 		b.fail(ctx, rsp, o, "looking you up", err)
@@ -80,7 +80,7 @@ func firstName(u policy.User) string {
 	return u.ID
 }
 
-func (b *Bot) policyCommand(ctx context.Context, rsp Responder, cmd Command) {
+func (b *Bot) policyCommand(ctx context.Context, rsp responder, cmd Command) {
 	u, ok := b.requireGovernance(ctx, rsp, cmd.Origin)
 	if !ok {
 		return
@@ -104,7 +104,7 @@ func (b *Bot) policyCommand(ctx context.Context, rsp Responder, cmd Command) {
 	}
 }
 
-func (b *Bot) policyDraft(ctx context.Context, rsp Responder, o Origin, u policy.User, sentence string) {
+func (b *Bot) policyDraft(ctx context.Context, rsp responder, o Origin, u policy.User, sentence string) {
 	if n := len([]rune(sentence)); n > maxSentence {
 		b.tell(ctx, rsp, o, fmt.Sprintf("That text is %d characters long. A policy is one sentence; please keep it under %d characters, e.g. `/policy Fraud analysts can read card transactions`.", n, maxSentence))
 		return
@@ -129,7 +129,7 @@ func (b *Bot) policyDraft(ctx context.Context, rsp Responder, o Origin, u policy
 
 // draftCard renders a copilot draft: the sentence, its parts, what each
 // phrase resolved to and why, impact, warnings, Cedar, and Save/Edit/Discard.
-func draftCard(d copilot.Draft, draftID string, cat *policy.Catalog) Message {
+func draftCard(d copilot.Draft, draftID string, cat *policy.Catalog) message {
 	var bl []slack.Block
 	title := "Policy draft"
 	if !d.OK || d.Policy == nil {
@@ -240,7 +240,7 @@ func draftCard(d copilot.Draft, draftID string, cat *policy.Catalog) Message {
 			button(actPolicyEdit, "Edit", draftID, ""),
 			button(actPolicyDiscard, "Discard", draftID, "danger")))
 	}
-	return fitMessage(Message{Text: title + ": " + clamp(d.Sentence, 200), Blocks: bl})
+	return fitMessage(message{Text: title + ": " + clamp(d.Sentence, 200), Blocks: bl})
 }
 
 func matchName(m copilot.Match) string {
@@ -296,8 +296,8 @@ func impactText(im policy.Impact, cat *policy.Catalog) string {
 	return s
 }
 
-// HandleAction runs a button click. Transports call it after the ack.
-func (b *Bot) HandleAction(ctx context.Context, rsp Responder, a Action) {
+// handleAction runs a button click. Transports call it after the ack.
+func (b *Bot) handleAction(ctx context.Context, rsp responder, a Action) {
 	if !b.claim(ctx, "act:"+a.Key) {
 		return
 	}
@@ -315,7 +315,7 @@ func (b *Bot) HandleAction(ctx context.Context, rsp Responder, a Action) {
 	case actApprove:
 		b.decide(ctx, rsp, a.Origin, a.Value, approvals.Approve, "")
 		if a.Channel == "" { // clicked on App Home: show it without the decided request
-			b.PublishHome(ctx, rsp, a.User)
+			b.publishHome(ctx, rsp, a.User)
 		}
 	case actDeny:
 		b.onDenyClick(ctx, rsp, a)
@@ -330,14 +330,14 @@ func (b *Bot) HandleAction(ctx context.Context, rsp Responder, a Action) {
 	case actRecAccept, actRecDismiss:
 		b.onRecommendation(ctx, rsp, a)
 	case actHomeRefresh:
-		b.PublishHome(ctx, rsp, a.User)
+		b.publishHome(ctx, rsp, a.User)
 	default:
 		b.log.Warn("unknown action", "action_id", a.ActionID)
 		b.refuse(ctx, rsp, a.Origin, "That button is not one I know (it may come from an older version of Steward). Nothing was changed.")
 	}
 }
 
-func (b *Bot) onPolicySave(ctx context.Context, rsp Responder, a Action) {
+func (b *Bot) onPolicySave(ctx context.Context, rsp responder, a Action) {
 	u, ok := b.requireGovernance(ctx, rsp, a.Origin)
 	if !ok {
 		return
@@ -352,7 +352,7 @@ func (b *Bot) onPolicySave(ctx context.Context, rsp Responder, a Action) {
 
 // savePolicy stores p as a new policy from draft d, once, and replaces the
 // draft card's buttons with who saved it and when.
-func (b *Bot) savePolicy(ctx context.Context, rsp Responder, o Origin, u policy.User, d draftEntry, p policy.Policy) {
+func (b *Bot) savePolicy(ctx context.Context, rsp responder, o Origin, u policy.User, d draftEntry, p policy.Policy) {
 	if !b.claim(ctx, "policysave:"+d.ID) {
 		b.refuse(ctx, rsp, o, "That draft has already been saved (or is being saved right now); nothing more to do.")
 		return
@@ -376,7 +376,7 @@ func (b *Bot) savePolicy(ctx context.Context, rsp Responder, o Origin, u policy.
 	b.reply(ctx, rsp, o, card)
 }
 
-func savedPolicyCard(p policy.Policy, slackUser string, at time.Time, cat *policy.Catalog) Message {
+func savedPolicyCard(p policy.Policy, slackUser string, at time.Time, cat *policy.Catalog) message {
 	dur := "standing access"
 	if p.Duration > 0 {
 		dur = humanDuration(timeDuration(p.Duration))
@@ -387,10 +387,10 @@ func savedPolicyCard(p policy.Policy, slackUser string, at time.Time, cat *polic
 		section(fmt.Sprintf("*Policy*: %s *%s*\n*Who*: %s\n*What*: %s\n*For*: %s", p.Effect, p.Action, subjectsText(p.Subjects), objectsText(p.Objects), dur)),
 		contextText(fmt.Sprintf(":white_check_mark: Saved as `%s` v%d by <@%s> at %s", esc(p.ID), p.Version, slackUser, when(at))),
 	}
-	return fitMessage(Message{Text: fmt.Sprintf("Saved as %s v%d", p.ID, p.Version), Blocks: bl})
+	return fitMessage(message{Text: fmt.Sprintf("Saved as %s v%d", p.ID, p.Version), Blocks: bl})
 }
 
-func (b *Bot) onPolicyDiscard(ctx context.Context, rsp Responder, a Action) {
+func (b *Bot) onPolicyDiscard(ctx context.Context, rsp responder, a Action) {
 	if _, ok := b.requireGovernance(ctx, rsp, a.Origin); !ok {
 		return
 	}
@@ -400,7 +400,7 @@ func (b *Bot) onPolicyDiscard(ctx context.Context, rsp Responder, a Action) {
 	b.reply(ctx, rsp, a.Origin, msg)
 }
 
-func (b *Bot) policyList(ctx context.Context, rsp Responder, o Origin) {
+func (b *Bot) policyList(ctx context.Context, rsp responder, o Origin) {
 	ps, err := b.store.ListPolicies(ctx)
 	if err != nil {
 		b.fail(ctx, rsp, o, "listing policies", err)
@@ -426,10 +426,10 @@ func (b *Bot) policyList(ctx context.Context, rsp Responder, o Origin) {
 		bl = append(bl, contextText(fmt.Sprintf("_and %d more_", len(lines)-perSection*maxSections)))
 	}
 	bl = append(bl, contextText("`/policy show ID` for details."))
-	b.reply(ctx, rsp, o, fitMessage(Message{Text: "Policies in force", Blocks: bl}))
+	b.reply(ctx, rsp, o, fitMessage(message{Text: "Policies in force", Blocks: bl}))
 }
 
-func (b *Bot) policyShow(ctx context.Context, rsp Responder, o Origin, id string) {
+func (b *Bot) policyShow(ctx context.Context, rsp responder, o Origin, id string) {
 	id = strings.TrimSpace(id)
 	if id == "" {
 		b.tell(ctx, rsp, o, "Which policy? `/policy show ID` (see `/policy list`).")
@@ -466,10 +466,10 @@ func (b *Bot) policyShow(ctx context.Context, rsp Responder, o Origin, id string
 	retire.Confirm = slack.NewConfirmationBlockObject(plain("Retire this policy?", 100),
 		md("Access it gives will be removed at the next reconcile. Its history is kept."), plain("Retire", 30), plain("Keep", 30))
 	bl = append(bl, actions("policy_actions", retire))
-	b.reply(ctx, rsp, o, fitMessage(Message{Text: "Policy " + p.ID, Blocks: bl}))
+	b.reply(ctx, rsp, o, fitMessage(message{Text: "Policy " + p.ID, Blocks: bl}))
 }
 
-func (b *Bot) policyRetire(ctx context.Context, rsp Responder, o Origin, u policy.User, id string) {
+func (b *Bot) policyRetire(ctx context.Context, rsp responder, o Origin, u policy.User, id string) {
 	id = strings.TrimSpace(id)
 	if id == "" {
 		b.tell(ctx, rsp, o, "Which policy? `/policy retire ID` (see `/policy list`).")
@@ -490,7 +490,7 @@ func (b *Bot) policyRetire(ctx context.Context, rsp Responder, o Origin, u polic
 var userRefRe = strings.NewReplacer("<@", "", ">", "")
 
 // findUser resolves "<@U123|name>", "@ana", an id, an email or a name.
-func (b *Bot) findUser(ctx context.Context, rsp Responder, ref string) (policy.User, error) {
+func (b *Bot) findUser(ctx context.Context, rsp responder, ref string) (policy.User, error) {
 	if strings.HasPrefix(ref, "<@") {
 		id, _, _ := strings.Cut(userRefRe.Replace(ref), "|")
 		return b.identify(ctx, rsp, id)
@@ -527,7 +527,7 @@ func (b *Bot) findAsset(ref string) (policy.Asset, bool) {
 	return policy.Asset{}, false
 }
 
-func (b *Bot) policyExplain(ctx context.Context, rsp Responder, o Origin, rest string) {
+func (b *Bot) policyExplain(ctx context.Context, rsp responder, o Origin, rest string) {
 	f := strings.Fields(rest)
 	if len(f) < 2 {
 		b.tell(ctx, rsp, o, "Usage: `/policy explain @person <table> [read|write]`, e.g. `/policy explain @ana finance.journal_entries`.")
@@ -611,7 +611,7 @@ func (b *Bot) policyExplain(ctx context.Context, rsp Responder, o Origin, rest s
 	if !ex.Allowed && len(usable) == 0 && len(ex.Denies) == 0 {
 		bl = append(bl, contextText("No policy covers this. They can ask with `/access "+esc(asset.ID)+" for 7 days because …`."))
 	}
-	b.reply(ctx, rsp, o, fitMessage(Message{Text: "Access explanation", Blocks: bl}))
+	b.reply(ctx, rsp, o, fitMessage(message{Text: "Access explanation", Blocks: bl}))
 }
 
 // index is built once per bot: the catalog does not change while it runs.

@@ -132,9 +132,9 @@ func decodeEvent(ev slackevents.EventsAPIEvent) incoming {
 func (b *Bot) quickAnswer(ctx context.Context, in incoming) any {
 	switch in.kind {
 	case "suggestion":
-		return suggestionPayload(b.Suggest(in.sug))
+		return suggestionPayload(b.suggest(in.sug))
 	case "submission":
-		if errs := b.CheckSubmission(ctx, in.sub); len(errs) > 0 {
+		if errs := b.checkSubmission(ctx, in.sub); len(errs) > 0 {
 			return slack.NewErrorsViewSubmissionResponse(errs)
 		}
 	}
@@ -151,30 +151,30 @@ func suggestionPayload(opts []Option) map[string]any {
 
 // process starts the work for one envelope in the background.
 // answered is what quickAnswer returned: a modal rejected in the ack is not processed.
-func (b *Bot) process(ctx context.Context, rsp Responder, in incoming, answered any) {
+func (b *Bot) process(ctx context.Context, rsp responder, in incoming, answered any) {
 	var o Origin
 	var run func(ctx context.Context)
 	switch in.kind {
 	case "command":
-		o, run = in.cmd.Origin, func(ctx context.Context) { b.HandleCommand(ctx, rsp, in.cmd) }
+		o, run = in.cmd.Origin, func(ctx context.Context) { b.handleCommand(ctx, rsp, in.cmd) }
 	case "action":
 		if len(in.actions) == 0 {
 			return
 		}
 		o, run = in.actions[0].Origin, func(ctx context.Context) {
 			for _, a := range in.actions {
-				b.HandleAction(ctx, rsp, a)
+				b.handleAction(ctx, rsp, a)
 			}
 		}
 	case "submission":
 		if answered != nil {
 			return // the ack carried the errors; the modal is still open
 		}
-		o, run = in.sub.Origin, func(ctx context.Context) { b.HandleSubmission(ctx, rsp, in.sub) }
+		o, run = in.sub.Origin, func(ctx context.Context) { b.handleSubmission(ctx, rsp, in.sub) }
 	case "mention":
-		o, run = in.mention.Origin, func(ctx context.Context) { b.HandleMention(ctx, rsp, in.mention) }
+		o, run = in.mention.Origin, func(ctx context.Context) { b.handleMention(ctx, rsp, in.mention) }
 	case "home":
-		o, run = Origin{User: in.user}, func(ctx context.Context) { b.HandleHomeOpened(ctx, rsp, in.user, in.key) }
+		o, run = Origin{User: in.user}, func(ctx context.Context) { b.handleHomeOpened(ctx, rsp, in.user, in.key) }
 	default:
 		return
 	}
@@ -185,7 +185,7 @@ func (b *Bot) process(ctx context.Context, rsp Responder, in incoming, answered 
 
 // malformed tells whoever sent an unreadable payload, when that can be
 // worked out, that nothing happened.
-func (b *Bot) malformed(ctx context.Context, rsp Responder, raw json.RawMessage) {
+func (b *Bot) malformed(ctx context.Context, rsp responder, raw json.RawMessage) {
 	b.metrics.Errors.WithLabelValues("malformed").Inc()
 	var p struct {
 		UserID      string          `json:"user_id"`

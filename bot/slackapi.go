@@ -28,7 +28,7 @@ func newWebResponder(token, apiURL string, httpClient *http.Client) *webResponde
 	return &webResponder{api: slack.New(token, opts...), http: httpClient}
 }
 
-func msgOptions(m Message) []slack.MsgOption {
+func msgOptions(m message) []slack.MsgOption {
 	m = fitMessage(m)
 	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false)}
 	if len(m.Blocks) > 0 {
@@ -40,7 +40,7 @@ func msgOptions(m Message) []slack.MsgOption {
 	return opts
 }
 
-func (w *webResponder) Respond(ctx context.Context, responseURL string, m Message) error {
+func (w *webResponder) Respond(ctx context.Context, responseURL string, m message) error {
 	m = fitMessage(m)
 	msg := &slack.WebhookMessage{Text: m.Text, ReplaceOriginal: m.ReplaceOriginal, ResponseType: slack.ResponseTypeEphemeral}
 	if m.InChannel {
@@ -55,7 +55,7 @@ func (w *webResponder) Respond(ctx context.Context, responseURL string, m Messag
 	return nil
 }
 
-func (w *webResponder) Post(ctx context.Context, channel string, m Message) (Ref, error) {
+func (w *webResponder) Post(ctx context.Context, channel string, m message) (Ref, error) {
 	ch, ts, err := w.api.PostMessageContext(ctx, channel, msgOptions(m)...)
 	if err != nil {
 		return Ref{}, fmt.Errorf("chat.postMessage to %s: %w", channel, err)
@@ -63,7 +63,7 @@ func (w *webResponder) Post(ctx context.Context, channel string, m Message) (Ref
 	return Ref{Channel: ch, TS: ts}, nil
 }
 
-func (w *webResponder) Update(ctx context.Context, ref Ref, m Message) error {
+func (w *webResponder) Update(ctx context.Context, ref Ref, m message) error {
 	m.ThreadTS = ""
 	if _, _, _, err := w.api.UpdateMessageContext(ctx, ref.Channel, ref.TS, msgOptions(m)...); err != nil {
 		return fmt.Errorf("chat.update %s/%s: %w", ref.Channel, ref.TS, err)
@@ -71,14 +71,14 @@ func (w *webResponder) Update(ctx context.Context, ref Ref, m Message) error {
 	return nil
 }
 
-func (w *webResponder) Ephemeral(ctx context.Context, channel, user string, m Message) error {
+func (w *webResponder) Ephemeral(ctx context.Context, channel, user string, m message) error {
 	if _, err := w.api.PostEphemeralContext(ctx, channel, user, msgOptions(m)...); err != nil {
 		return fmt.Errorf("chat.postEphemeral to %s in %s: %w", user, channel, err)
 	}
 	return nil
 }
 
-func (w *webResponder) DM(ctx context.Context, user string, m Message) (Ref, error) {
+func (w *webResponder) DM(ctx context.Context, user string, m message) (Ref, error) {
 	ch, ok := w.dms.Load(user)
 	if !ok {
 		c, _, _, err := w.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}})
@@ -98,7 +98,7 @@ func (w *webResponder) OpenModal(ctx context.Context, triggerID string, v slack.
 	return nil
 }
 
-func (w *webResponder) PublishHome(ctx context.Context, user string, v slack.HomeTabViewRequest) error {
+func (w *webResponder) publishHome(ctx context.Context, user string, v slack.HomeTabViewRequest) error {
 	if _, err := w.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: v}); err != nil {
 		return fmt.Errorf("views.publish for %s: %w", user, err)
 	}
@@ -119,13 +119,4 @@ func (w *webResponder) LookupByEmail(ctx context.Context, email string) (string,
 		return "", fmt.Errorf("users.lookupByEmail: %w", err)
 	}
 	return u.ID, nil
-}
-
-// NewWebResponder answers through the Slack Web API with token (for the
-// periodic work in RunTicker, which has no incoming request to answer).
-func NewWebResponder(token, apiURL string) Responder {
-	if apiURL == "" {
-		apiURL = DefaultAPIURL
-	}
-	return newWebResponder(token, apiURL, nil)
 }

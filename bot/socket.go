@@ -75,7 +75,7 @@ func (w slogWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (b *Bot) onSocketEvent(ctx context.Context, client *socketmode.Client, rsp Responder, ev socketmode.Event) {
+func (b *Bot) onSocketEvent(ctx context.Context, client *socketmode.Client, rsp responder, ev socketmode.Event) {
 	received := time.Now()
 	var in incoming
 	switch ev.Type {

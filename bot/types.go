@@ -3,7 +3,7 @@
 // carry them (Socket Mode, HTTP with OAuth install, and a terminal console).
 // Slack types never leave this package: the handlers speak to the rest of
 // Steward through copilot, approvals and policy, and to Slack through a small
-// Responder that each transport implements.
+// responder that each transport implements.
 package bot
 
 import (
@@ -72,8 +72,8 @@ type Option struct {
 	Value string
 }
 
-// Message is what the bot sends: fallback text plus Block Kit blocks.
-type Message struct {
+// message is what the bot sends: fallback text plus Block Kit blocks.
+type message struct {
 	Text            string
 	Blocks          []slack.Block
 	ThreadTS        string
@@ -95,18 +95,18 @@ type SlackUser struct {
 	EmailConfirmed bool
 }
 
-// Responder is how handlers talk back. The Slack Web API and the console
+// responder is how handlers talk back. The Slack Web API and the console
 // both implement it, so the same handlers run everywhere.
-type Responder interface {
+type responder interface {
 	// Respond answers through a response URL.
-	Respond(ctx context.Context, responseURL string, msg Message) error
-	Post(ctx context.Context, channel string, msg Message) (Ref, error)
-	Update(ctx context.Context, ref Ref, msg Message) error
-	Ephemeral(ctx context.Context, channel, user string, msg Message) error
+	Respond(ctx context.Context, responseURL string, msg message) error
+	Post(ctx context.Context, channel string, msg message) (Ref, error)
+	Update(ctx context.Context, ref Ref, msg message) error
+	Ephemeral(ctx context.Context, channel, user string, msg message) error
 	// DM opens (or reuses) the direct-message channel with user and posts there.
-	DM(ctx context.Context, user string, msg Message) (Ref, error)
+	DM(ctx context.Context, user string, msg message) (Ref, error)
 	OpenModal(ctx context.Context, triggerID string, view slack.ModalViewRequest) error
-	PublishHome(ctx context.Context, user string, view slack.HomeTabViewRequest) error
+	publishHome(ctx context.Context, user string, view slack.HomeTabViewRequest) error
 	UserInfo(ctx context.Context, user string) (SlackUser, error)
 	// LookupByEmail finds the Slack member with this email.
 	LookupByEmail(ctx context.Context, email string) (string, error)

@@ -146,6 +146,9 @@ func build(ix *catalogIndex, dec decomposition, d Draft) Draft {
 	unresolved := func(phrase, role, why string, kinds kindMask) {
 		d.Unresolved = append(d.Unresolved, phrase)
 		msg := fmt.Sprintf("could not resolve %s %q: %s", role, phrase, why)
+		if hint := ix.missingPlace(phrase); hint != "" {
+			msg += "; " + hint
+		}
 		if sug := ix.candidates(phrase, kinds, 3); len(sug) > 0 {
 			if d.Suggestions == nil {
 				d.Suggestions = map[string][]Match{}

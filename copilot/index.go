@@ -488,7 +488,11 @@ func (ix *catalogIndex) resolveSpan(words []string, kinds kindMask) (resolved, b
 							got = ix.lookup(xk, kinds)
 						}
 					} else {
-						for _, id := range ix.descContains(normTokens(x), kinds) {
+						ids := ix.descContains(normTokens(x), kinds)
+						if kinds&(objectKinds|kCondition) == 0 && !ix.someDefining(ids, normTokens(x)) {
+							ids = nil
+						}
+						for _, id := range ids {
 							got = append(got, hit{e: id, how: howDescHas, via: x})
 						}
 					}
@@ -515,7 +519,11 @@ func (ix *catalogIndex) resolveSpan(words []string, kinds kindMask) (resolved, b
 	if kinds&(objectKinds|kCondition) == 0 && !personNoun(words[len(words)-1]) {
 		return resolved{}, false
 	}
-	if ids := ix.descContains(words, kinds); len(ids) > 0 && len(ids) <= 4 && sameFamily(ix, ids) {
+	ids := ix.descContains(words, kinds)
+	if kinds&(objectKinds|kCondition) == 0 && !ix.someDefining(ids, words) {
+		ids = nil
+	}
+	if len(ids) > 0 && len(ids) <= 4 && sameFamily(ix, ids) {
 		hs := make([]hit, len(ids))
 		for i, id := range ids {
 			hs[i] = hit{e: id, how: howDescHas, via: key}
@@ -840,7 +848,7 @@ func editDistance(a, b string, limit int) int {
 func contentWords(words []string) []string {
 	out := make([]string, 0, len(words))
 	for _, w := range words {
-		if !stopWords[w] {
+		if !stopWords[w] && !functionWords[w] && !conditionLead[w] && !negators[w] {
 			out = append(out, w)
 		}
 	}
@@ -863,6 +871,68 @@ func Candidates(cat *policy.Catalog, phrase string, k int) []Match {
 func personNoun(w string) bool {
 	for _, suf := range []string{"er", "or", "ist", "ant", "ent", "ian", "man", "woman", "eer", "ive", "rep", "ee", "nurse", "head", "lead", "chief", "staff", "officer", "clerk", "agent"} {
 		if strings.HasSuffix(w, suf) && len(w) > len(suf)+1 {
+			return true
+		}
+	}
+	return false
+}
+
+// descriptionBreaks end the defining head of a description ("Senior
+// accountant | who reviews ...").
+var descriptionBreaks = set("who", "that", "which", "whose", "for", "of", "with", "in", "on", "by", "at", "to",
+	"from", "and", "or", "but", "supports", "support", "helps", "assists", "reports", "serves", "works")
+
+// definingMention reports whether words appear in desc where a description
+// says what its entry is: in the leading noun phrase, or right after "as",
+// "called", "aka".
+func definingMention(description string, words []string) bool {
+	desc := normTokens(description)
+	if len(words) == 0 || len(desc) < len(words) {
+		return false
+	}
+	// A description that starts with a verb ("Supports ...", "Prepares
+	// ...") says what the entry does; only "as X" in it names a role.
+	raw := tokens(description)
+	verbFirst := len(raw) > 0 && strings.HasSuffix(raw[0], "s") && !strings.HasSuffix(raw[0], "ss") && !strings.HasSuffix(raw[0], "us") && !strings.HasSuffix(raw[0], "is")
+	head := len(desc)
+	if verbFirst {
+		head = 0 // "Supports the office manager": an activity, not an identity
+	}
+	for i := 1; i < head; i++ {
+		if descriptionBreaks[desc[i]] {
+			head = i
+			break
+		}
+	}
+	for i := 0; i+len(words) <= len(desc); i++ {
+		match := true
+		for j, w := range words {
+			if desc[i+j] != w {
+				match = false
+				break
+			}
+		}
+		if !match {
+			continue
+		}
+		if i+len(words) <= head && head > 0 {
+			return true
+		}
+		if i > 0 && (desc[i-1] == "as" || desc[i-1] == "called" || desc[i-1] == "aka" || desc[i-1] == "named") {
+			return true
+		}
+	}
+	return false
+}
+
+// someDefining: descriptions name a kind of person only when at least one of
+// them says its entry is one ("Lead accountant acting as comptroller");
+// then the entries whose descriptions tie them to that role ("supports the
+// comptroller") count too. Mentions alone ("prepares files for loan
+// officers") never do.
+func (ix *catalogIndex) someDefining(ids []int32, words []string) bool {
+	for _, id := range ids {
+		if definingMention(ix.entries[id].desc, words) {
 			return true
 		}
 	}

@@ -620,3 +620,29 @@ func relational(words []string) string {
 func relationalProblem(w string) string {
 	return fmt.Sprintf("%q ties the data to each person (a relationship, such as their own records or their ward), which a policy over user attributes and data tags cannot express; name an attribute or tag instead (\"nurses in Ward A\")", w)
 }
+
+// missingPlace explains a place the vocabulary knows but the catalog does
+// not have ("in Canada" when country has no CA): the most common reason a
+// location condition does not resolve.
+func (ix *catalogIndex) missingPlace(phrase string) string {
+	_, words := conditionWords(phrase)
+	for _, v := range ix.vocab[strings.Join(words, " ")] {
+		if len(v.keyHint) == 0 {
+			continue
+		}
+		for _, attr := range sortedKeys(ix.cat.Attributes) {
+			if !ix.keyMatchesHint(attr, v.keyHint) {
+				continue
+			}
+			return fmt.Sprintf("%s: no such value of %s in the catalog (it has %s)", v.note, attr, strings.Join(firstN(sortedKeys(ix.cat.Attributes[attr].Values), 12), ", "))
+		}
+	}
+	return ""
+}
+
+func firstN(s []string, n int) []string {
+	if len(s) > n {
+		return append(s[:n:n], "...")
+	}
+	return s
+}

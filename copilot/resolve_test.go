@@ -22,6 +22,8 @@ func TestResolutionKinds(t *testing.T) {
 		{"acme", "fraud analysts", "subject", "attribute", "job_title", []string{"Fraud Analyst"}, "by name"},
 		{"acme", "accountants", "subject", "attribute", "job_title", []string{"Accountant I", "Accountant II", "Accountant III", "Accountant IV"}, "is a level of"},
 		{"acme", "comptrollers", "subject", "attribute", "job_title", []string{"Accountant III", "Accountant IV"}, "mentions \"comptroller\""},
+		{"acme", "senior accountants", "subject", "attribute", "job_title", []string{"Accountant III"}, "Senior accountant who"},
+		{"university", "lecturers", "subject", "attribute", "role", []string{"Instructor"}, "also called lecturer"},
 		{"acme", "lawyers", "subject", "attribute", "job_title", []string{"Legal Counsel"}, "built-in vocabulary"},
 		{"acme", "the legal team", "subject", "attribute", "department", []string{"Legal"}, "department \"Legal\""},
 		{"acme", "the pricing committee", "subject", "group", "pricing-committee", nil, "group \"pricing-committee\""},
@@ -109,6 +111,23 @@ func TestUnresolvedNeverGuessed(t *testing.T) {
 	}
 	for _, p := range []string{"SOX training", "in Canada", "not interns"} {
 		r := ix.resolveCondition(p)
+		assert.NotEmpty(t, r.problem, "%q must not resolve, got %+v", p, r.dnf)
+	}
+}
+
+// TestDescriptionMentionsAreNotIdentities: a description that only
+// mentions a role ("supports the office manager") does not make its entry
+// that role.
+func TestDescriptionMentionsAreNotIdentities(t *testing.T) {
+	fresh := loadCatalog(t, "acme")
+	attr := fresh.Attributes["job_title"]
+	attr.Values["Office Assistant"] = policy.Value{Description: "Supports the office manager and books travel for managers"}
+	fresh.Attributes["job_title"] = attr
+	cat, err := policy.NewCatalog(*fresh)
+	require.NoError(t, err)
+	ix := newCatalogIndex(cat)
+	for _, p := range []string{"managers", "office managers", "travel"} {
+		r := ix.resolveSubject(p)
 		assert.NotEmpty(t, r.problem, "%q must not resolve, got %+v", p, r.dnf)
 	}
 }

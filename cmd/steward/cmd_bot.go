@@ -64,7 +64,7 @@ func runBot(ctx context.Context, e env, args []string) error {
 			}
 		}()
 	}
-	go w.bot.RunTicker(ctx, cfg.TickInterval, bot.NewWebResponder(cfg.BotToken, cfg.APIURL))
+	go w.bot.RunTicker(ctx, cfg.TickInterval, cfg.BotToken, cfg.APIURL)
 
 	var handler http.Handler = w.bot.OpsHandler()
 	if cfg.mode() == modeHTTP {

@@ -12,10 +12,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-const devCatalog = "../../policy/testdata/catalog.yaml"
+const policyDevCatalog = "../../policy/testdata/catalog.yaml"
 
 // run runs the steward command line with buffers and returns exit code, stdout, stderr.
-func run(t *testing.T, args ...string) (int, string, string) {
+func cliRunPolicy(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	e := env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
@@ -23,7 +23,7 @@ func run(t *testing.T, args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
-func writeFile(t *testing.T, name, content string) string {
+func cliPolicyFile(t *testing.T, name, content string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), name)
 	require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
@@ -31,9 +31,9 @@ func writeFile(t *testing.T, name, content string) string {
 }
 
 func TestCatalogCheckSummary(t *testing.T) {
-	code, out, errOut := run(t, "catalog", "check", "--catalog", devCatalog)
+	code, out, errOut := cliRunPolicy(t, "catalog", "check", "--catalog", policyDevCatalog)
 	require.Equal(t, 0, code, errOut)
-	assert.Equal(t, devCatalog+`: ok
+	assert.Equal(t, policyDevCatalog+`: ok
   users       20
   attributes  5 keys, 42 values
   groups      3
@@ -44,13 +44,13 @@ func TestCatalogCheckSummary(t *testing.T) {
 	assert.Empty(t, errOut)
 
 	// The file may also be given as the only argument.
-	code, out, _ = run(t, "catalog", "check", devCatalog)
+	code, out, _ = cliRunPolicy(t, "catalog", "check", policyDevCatalog)
 	assert.Equal(t, 0, code)
 	assert.Contains(t, out, "users       20")
 }
 
 func TestCatalogCheckReportsEveryProblem(t *testing.T) {
-	p := writeFile(t, "bad.yaml", `groups: {g: {}}
+	p := cliPolicyFile(t, "bad.yaml", `groups: {g: {}}
 tags: {PII: {}}
 users:
   - {id: a, name: A, groups: [h]}
@@ -58,7 +58,7 @@ users:
 assets:
   - {id: t, name: t, owner: z, tags: [PIX]}
 `)
-	code, out, errOut := run(t, "catalog", "check", "--catalog", p)
+	code, out, errOut := cliRunPolicy(t, "catalog", "check", "--catalog", p)
 	assert.Equal(t, 1, code)
 	assert.Empty(t, out)
 	assert.Contains(t, errOut, p+`:4: user a: unknown group "h"`)
@@ -69,36 +69,36 @@ assets:
 }
 
 func TestCatalogCheckWarnings(t *testing.T) {
-	p := writeFile(t, "warn.yaml", "tags: {PII: {}}\nusers:\n  - {id: a, name: A, role: x}\n")
-	code, out, errOut := run(t, "catalog", "check", "--catalog", p)
+	p := cliPolicyFile(t, "warn.yaml", "tags: {PII: {}}\nusers:\n  - {id: a, name: A, role: x}\n")
+	code, out, errOut := cliRunPolicy(t, "catalog", "check", "--catalog", p)
 	assert.Equal(t, 0, code)
 	assert.Contains(t, out, "users       1")
 	assert.Contains(t, errOut, "warning: "+p+`:3: user a: unknown field "role" ignored`)
 }
 
 func TestCatalogUsage(t *testing.T) {
-	code, out, _ := run(t, "catalog", "check", "--help")
+	code, out, _ := cliRunPolicy(t, "catalog", "check", "--help")
 	assert.Equal(t, 0, code)
 	assert.Contains(t, out, "Usage: steward catalog check --catalog FILE")
 	assert.Contains(t, out, "-catalog")
 
-	code, out, _ = run(t, "catalog", "--help")
+	code, out, _ = cliRunPolicy(t, "catalog", "--help")
 	assert.Equal(t, 0, code)
 	assert.Contains(t, out, "check   validate a catalog file")
 
-	code, _, errOut := run(t, "catalog", "check")
+	code, _, errOut := cliRunPolicy(t, "catalog", "check")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "needs --catalog FILE")
 
-	code, _, errOut = run(t, "catalog")
+	code, _, errOut = cliRunPolicy(t, "catalog")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "needs a subcommand")
 
-	code, _, errOut = run(t, "catalog", "lint")
+	code, _, errOut = cliRunPolicy(t, "catalog", "lint")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, `unknown catalog subcommand "lint"`)
 
-	code, _, errOut = run(t, "catalog", "check", "--catalog", filepath.Join(t.TempDir(), "missing.yaml"))
+	code, _, errOut = cliRunPolicy(t, "catalog", "check", "--catalog", filepath.Join(t.TempDir(), "missing.yaml"))
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errOut, "reading catalog")
 	assert.Contains(t, errOut, "no such file")

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-const devPolicies = `[
+const policyDevPolicies = `[
   {"id": "comptrollers", "name": "Comptrollers read bank data", "effect": "allow", "action": "read",
    "subjects": [[{"attribute": "job_title", "values": ["Accountant III", "Accountant IV"]},
                  {"attribute": "trainings", "values": ["Security Awareness"]}]],
@@ -24,8 +24,8 @@ const devPolicies = `[
 ]`
 
 func TestPolicyEval(t *testing.T) {
-	pol := writeFile(t, "policies.json", devPolicies)
-	code, out, errOut := run(t, "policy", "eval", "--catalog", devCatalog, "--policies", pol)
+	pol := cliPolicyFile(t, "policies.json", policyDevPolicies)
+	code, out, errOut := cliRunPolicy(t, "policy", "eval", "--catalog", policyDevCatalog, "--policies", pol)
 	require.Equal(t, 0, code, errOut)
 	assert.Equal(t, `ana@acme.example	read	pg.finance.supplier_bank_details
 ana@acme.example	read	pg.treasury.cash_positions
@@ -37,7 +37,7 @@ jade@acme.example	read	pg.cards.transactions
 jade@acme.example	write	pg.cards.transactions
 `, out)
 
-	code, out, _ = run(t, "policy", "eval", "--catalog", devCatalog, "--policies", pol, "--json")
+	code, out, _ = cliRunPolicy(t, "policy", "eval", "--catalog", policyDevCatalog, "--policies", pol, "--json")
 	require.Equal(t, 0, code)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	require.Len(t, lines, 8)
@@ -46,36 +46,36 @@ jade@acme.example	write	pg.cards.transactions
 	assert.Equal(t, map[string]string{"user": "ana@acme.example", "asset": "pg.finance.supplier_bank_details", "action": "read"}, first)
 
 	// YAML policies work too.
-	y := writeFile(t, "p.yaml", "- id: y\n  effect: allow\n  action: read\n  subjects: [[{group: dc-leads}]]\n  objects: [{asset: pg.logistics.shipments}]\n")
-	code, out, _ = run(t, "policy", "eval", "--catalog", devCatalog, "--policies", y)
+	y := cliPolicyFile(t, "p.yaml", "- id: y\n  effect: allow\n  action: read\n  subjects: [[{group: dc-leads}]]\n  objects: [{asset: pg.logistics.shipments}]\n")
+	code, out, _ = cliRunPolicy(t, "policy", "eval", "--catalog", policyDevCatalog, "--policies", y)
 	require.Equal(t, 0, code)
 	assert.Equal(t, "uma@acme.example\tread\tpg.logistics.shipments\n", out)
 }
 
 func TestPolicyEvalRejectsBadPolicies(t *testing.T) {
-	bad := writeFile(t, "bad.json", `[{"id": "x", "effect": "allow", "action": "read", "subjects": [[{"group": "fraud"}]], "objects": [{"all_tags": ["PCI"]}]}]`)
-	code, out, errOut := run(t, "policy", "eval", "--catalog", devCatalog, "--policies", bad)
+	bad := cliPolicyFile(t, "bad.json", `[{"id": "x", "effect": "allow", "action": "read", "subjects": [[{"group": "fraud"}]], "objects": [{"all_tags": ["PCI"]}]}]`)
+	code, out, errOut := cliRunPolicy(t, "policy", "eval", "--catalog", policyDevCatalog, "--policies", bad)
 	assert.Equal(t, 1, code)
 	assert.Empty(t, out)
 	assert.Contains(t, errOut, `policy x: subjects[0][0]: unknown group "fraud"`)
 
-	unknown := writeFile(t, "unk.json", `[{"id": "x", "effect": "allow", "action": "read", "subject": [], "objects": []}]`)
-	code, _, errOut = run(t, "policy", "eval", "--catalog", devCatalog, "--policies", unknown)
+	unknown := cliPolicyFile(t, "unk.json", `[{"id": "x", "effect": "allow", "action": "read", "subject": [], "objects": []}]`)
+	code, _, errOut = cliRunPolicy(t, "policy", "eval", "--catalog", policyDevCatalog, "--policies", unknown)
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errOut, `unknown field "subject"`)
 
-	everything := writeFile(t, "all.json", `[{"id": "all", "effect": "allow", "action": "read", "subjects": [[]], "objects": [{"all_tags": ["Classification.Public"]}, {"all_tags": ["Classification.Internal"]}, {"all_tags": ["Classification.Confidential"]}]}]`)
-	code, _, errOut = run(t, "policy", "eval", "--catalog", devCatalog, "--policies", everything)
+	everything := cliPolicyFile(t, "all.json", `[{"id": "all", "effect": "allow", "action": "read", "subjects": [[]], "objects": [{"all_tags": ["Classification.Public"]}, {"all_tags": ["Classification.Internal"]}, {"all_tags": ["Classification.Confidential"]}]}]`)
+	code, _, errOut = cliRunPolicy(t, "policy", "eval", "--catalog", policyDevCatalog, "--policies", everything)
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errOut, "objects cover every asset in the catalog (12 of 12)")
 
-	code, _, errOut = run(t, "policy", "eval", "--catalog", devCatalog)
+	code, _, errOut = cliRunPolicy(t, "policy", "eval", "--catalog", policyDevCatalog)
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "needs --policies FILE")
 }
 
 func TestPolicyImpact(t *testing.T) {
-	p := writeFile(t, "one.yaml", `id: fraud
+	p := cliPolicyFile(t, "one.yaml", `id: fraud
 name: Fraud squad writes card data
 effect: allow
 action: write
@@ -83,7 +83,7 @@ subjects: [[{group: fraud-squad}]]
 objects: [{all_tags: [PCI]}]
 duration: 48h
 `)
-	code, out, errOut := run(t, "policy", "impact", "--catalog", devCatalog, "--policy", p)
+	code, out, errOut := cliRunPolicy(t, "policy", "impact", "--catalog", policyDevCatalog, "--policy", p)
 	require.Equal(t, 0, code, errOut)
 	assert.Equal(t, `policy fraud (Fraud squad writes card data): allow write, for 48h0m0s
 
@@ -96,7 +96,7 @@ assets (2):
   pg.cards.transactions  postgres  cards.transactions
 `, out)
 
-	code, out, _ = run(t, "policy", "impact", "--catalog", devCatalog, "--policy", p, "--json")
+	code, out, _ = cliRunPolicy(t, "policy", "impact", "--catalog", policyDevCatalog, "--policy", p, "--json")
 	require.Equal(t, 0, code)
 	var got struct {
 		Users      []string `json:"users"`
@@ -108,21 +108,21 @@ assets (2):
 	assert.Equal(t, []string{"jade@acme.example", "kofi@acme.example"}, got.Users)
 	assert.Equal(t, 2, got.AssetCount)
 
-	two := writeFile(t, "two.json", devPolicies)
-	code, _, errOut = run(t, "policy", "impact", "--catalog", devCatalog, "--policy", two)
+	two := cliPolicyFile(t, "two.json", policyDevPolicies)
+	code, _, errOut = cliRunPolicy(t, "policy", "impact", "--catalog", policyDevCatalog, "--policy", two)
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errOut, "expected exactly one policy, found 3")
 
-	nobody := writeFile(t, "nobody.json", `{"effect": "deny", "action": "read", "subjects": [], "objects": [{"asset": "pg.cards.disputes"}]}`)
-	code, out, _ = run(t, "policy", "impact", "--catalog", devCatalog, "--policy", nobody)
+	nobody := cliPolicyFile(t, "nobody.json", `{"effect": "deny", "action": "read", "subjects": [], "objects": [{"asset": "pg.cards.disputes"}]}`)
+	code, out, _ = cliRunPolicy(t, "policy", "impact", "--catalog", policyDevCatalog, "--policy", nobody)
 	require.Equal(t, 0, code)
 	assert.Contains(t, out, "users (0):")
 	assert.Contains(t, out, "assets (1):")
 }
 
 func TestPolicyCedar(t *testing.T) {
-	pol := writeFile(t, "policies.json", devPolicies)
-	code, out, errOut := run(t, "policy", "cedar", "--catalog", devCatalog, "--policies", pol)
+	pol := cliPolicyFile(t, "policies.json", policyDevPolicies)
+	code, out, errOut := cliRunPolicy(t, "policy", "cedar", "--catalog", policyDevCatalog, "--policies", pol)
 	require.Equal(t, 0, code, errOut)
 	i := strings.Index(out, "\n[")
 	require.Positive(t, i, out)
@@ -135,7 +135,7 @@ func TestPolicyCedar(t *testing.T) {
 	assert.Len(t, em, 35)
 
 	entFile := filepath.Join(t.TempDir(), "entities.json")
-	code, out2, _ := run(t, "policy", "cedar", "--catalog", devCatalog, "--policies", pol, "--entities", entFile)
+	code, out2, _ := cliRunPolicy(t, "policy", "cedar", "--catalog", policyDevCatalog, "--policies", pol, "--entities", entFile)
 	require.Equal(t, 0, code)
 	assert.Equal(t, text, out2)
 	written, err := os.ReadFile(entFile)
@@ -154,15 +154,15 @@ func TestPolicyCedar(t *testing.T) {
 
 func TestPolicyUsage(t *testing.T) {
 	for _, sub := range []string{"eval", "impact", "cedar"} {
-		code, out, _ := run(t, "policy", sub, "--help")
+		code, out, _ := cliRunPolicy(t, "policy", sub, "--help")
 		assert.Equal(t, 0, code, sub)
 		assert.Contains(t, out, "Usage: steward policy "+sub, sub)
 		assert.Contains(t, out, "-catalog", sub)
 	}
-	code, out, _ := run(t, "policy", "--help")
+	code, out, _ := cliRunPolicy(t, "policy", "--help")
 	assert.Equal(t, 0, code)
 	assert.Contains(t, out, "impact   show who and what one policy covers")
-	code, _, errOut := run(t, "policy", "apply")
+	code, _, errOut := cliRunPolicy(t, "policy", "apply")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, `unknown policy subcommand "apply"`)
 }
