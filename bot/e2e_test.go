@@ -609,3 +609,26 @@ func TestRecertificationAndRecommendationCards(t *testing.T) {
 		return len(ps) == 1
 	}, 10*time.Second, 20*time.Millisecond)
 }
+
+// The same flow over wss:// and https://, as with the real Slack.
+func TestSocketModeOverTLS(t *testing.T) {
+	h := startSocketMode(t, true)
+	require.True(t, strings.HasPrefix(h.fake.APIURL(), "https://"))
+	p := h.command(maya, "/policy", policyText)
+	h.waitResponse(p["response_url"].(string), "policy_save")
+}
+
+// Slack's rate limiter (429, Retry-After) delays an approval card; it is not lost.
+func TestRateLimitedCardIsRetried(t *testing.T) {
+	h := newHarness(t)
+	h.fake.RateLimit("chat.postMessage", 1)
+	h.command(jamal, "/access", "claims.adjuster_notes for 2 days because triage")
+	h.approvalCard("pg.claims.adjuster_notes")
+	var limited int
+	for _, c := range h.fake.Calls("chat.postMessage") {
+		if c.Error == "ratelimited" {
+			limited++
+		}
+	}
+	assert.Equal(t, 1, limited)
+}

@@ -78,10 +78,18 @@ type reconcilerFor func(svc *approvals.Service, st approvals.Store, cat *policy.
 
 func newHarness(t testing.TB, recon ...reconcilerFor) *harness {
 	t.Helper()
-	h, ctx, cancel := newBotHarness(t, recon...)
+	return startSocketMode(t, false, recon...)
+}
+
+// startSocketMode runs the bot over Socket Mode against a fake Slack,
+// over wss:// when useTLS.
+func startSocketMode(t testing.TB, useTLS bool, recon ...reconcilerFor) *harness {
+	t.Helper()
+	h, ctx, cancel := newBotHarnessTLS(t, useTLS, recon...)
 	done := make(chan error, 1)
 	go func() {
-		done <- h.bot.RunSocketMode(ctx, SocketConfig{BotToken: slackfake.BotToken, AppToken: slackfake.AppToken, APIURL: h.fake.APIURL()})
+		done <- h.bot.RunSocketMode(ctx, SocketConfig{BotToken: slackfake.BotToken, AppToken: slackfake.AppToken,
+			APIURL: h.fake.APIURL(), TLSConfig: h.fake.TLSConfig()})
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -98,7 +106,16 @@ func newHarness(t testing.TB, recon ...reconcilerFor) *harness {
 // newBotHarness builds everything but a transport; ctx ends at cleanup.
 func newBotHarness(t testing.TB, build ...reconcilerFor) (*harness, context.Context, context.CancelFunc) {
 	t.Helper()
-	fake, err := slackfake.New()
+	return newBotHarnessTLS(t, false, build...)
+}
+
+func newBotHarnessTLS(t testing.TB, useTLS bool, build ...reconcilerFor) (*harness, context.Context, context.CancelFunc) {
+	t.Helper()
+	newFake := slackfake.New
+	if useTLS {
+		newFake = slackfake.NewTLS
+	}
+	fake, err := newFake()
 	require.NoError(t, err)
 	fake.PingInterval = time.Second
 	t.Cleanup(fake.Close)

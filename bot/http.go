@@ -42,7 +42,9 @@ type HTTPConfig struct {
 }
 
 // BotScopes are the bot token scopes Steward uses (also in infra/slack/manifest.yaml).
-var BotScopes = []string{"app_mentions:read", "chat:write", "commands", "im:write", "users:read", "users:read.email"}
+func BotScopes() []string {
+	return []string{"app_mentions:read", "chat:write", "commands", "im:write", "users:read", "users:read.email"}
+}
 
 const maxBody = 1 << 20
 
@@ -85,7 +87,7 @@ func (b *Bot) HTTPHandler(cfg HTTPConfig) (http.Handler, error) {
 		cfg.HTTPClient = &http.Client{Timeout: 15 * time.Second}
 	}
 	if len(cfg.Scopes) == 0 {
-		cfg.Scopes = BotScopes
+		cfg.Scopes = BotScopes()
 	}
 	h := &httpMode{b: b, cfg: cfg, teams: map[string]*webResponder{}}
 	mux := b.OpsHandler()

@@ -40,7 +40,7 @@ func TestManifestMatchesTheBot(t *testing.T) {
 	}
 	require.NoError(t, yaml.Unmarshal(data, &m))
 	scopes := slices.Sorted(slices.Values(m.OAuth.Scopes.Bot))
-	assert.Equal(t, slices.Sorted(slices.Values(BotScopes)), scopes)
+	assert.Equal(t, slices.Sorted(slices.Values(BotScopes())), scopes)
 	var cmds []string
 	for _, c := range m.Features.SlashCommands {
 		cmds = append(cmds, c.Command)

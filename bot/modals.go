@@ -48,11 +48,14 @@ func textInput(blockID, label, placeholder string, multiline bool, maxLen int) *
 	return slack.NewInputBlock(blockID, plain(label, 2000), nil, el)
 }
 
-var durationChoices = []time.Duration{4 * time.Hour, 24 * time.Hour, 3 * 24 * time.Hour, 7 * 24 * time.Hour,
-	14 * 24 * time.Hour, 30 * 24 * time.Hour, 90 * 24 * time.Hour}
+// durationChoices are the lengths the forms offer.
+func durationChoices() []time.Duration {
+	return []time.Duration{4 * time.Hour, 24 * time.Hour, 3 * 24 * time.Hour, 7 * 24 * time.Hour,
+		14 * 24 * time.Hour, 30 * 24 * time.Hour, 90 * 24 * time.Hour}
+}
 
 func durationSelect(blockID, label string, initial time.Duration) *slack.InputBlock {
-	choices := slices.Clone(durationChoices)
+	choices := durationChoices()
 	if initial > 0 && !slices.Contains(choices, initial) {
 		choices = append(choices, initial)
 		slices.Sort(choices)

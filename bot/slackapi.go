@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -26,6 +27,29 @@ func newWebResponder(token, apiURL string, httpClient *http.Client) *webResponde
 		opts = append(opts, slack.OptionAPIURL(apiURL))
 	}
 	return &webResponder{api: slack.New(token, opts...), http: httpClient}
+}
+
+// maxRateLimitWait bounds how long one call waits for Slack's rate limiter
+// before giving up (the work is in the background, so waiting is fine).
+const maxRateLimitWait = 30 * time.Second
+
+// retry repeats call while Slack answers 429, waiting as long as it asks.
+func retry(ctx context.Context, call func() error) error {
+	var waited time.Duration
+	for {
+		err := call()
+		var rl *slack.RateLimitedError
+		if !errors.As(err, &rl) || waited+rl.RetryAfter > maxRateLimitWait {
+			return err
+		}
+		wait := max(rl.RetryAfter, 100*time.Millisecond)
+		waited += wait
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
 }
 
 func msgOptions(m message) []slack.MsgOption {
@@ -56,7 +80,11 @@ func (w *webResponder) Respond(ctx context.Context, responseURL string, m messag
 }
 
 func (w *webResponder) Post(ctx context.Context, channel string, m message) (Ref, error) {
-	ch, ts, err := w.api.PostMessageContext(ctx, channel, msgOptions(m)...)
+	var ch, ts string
+	err := retry(ctx, func() (err error) {
+		ch, ts, err = w.api.PostMessageContext(ctx, channel, msgOptions(m)...)
+		return err
+	})
 	if err != nil {
 		return Ref{}, fmt.Errorf("chat.postMessage to %s: %w", channel, err)
 	}
@@ -65,14 +93,20 @@ func (w *webResponder) Post(ctx context.Context, channel string, m message) (Ref
 
 func (w *webResponder) Update(ctx context.Context, ref Ref, m message) error {
 	m.ThreadTS = ""
-	if _, _, _, err := w.api.UpdateMessageContext(ctx, ref.Channel, ref.TS, msgOptions(m)...); err != nil {
+	if err := retry(ctx, func() error {
+		_, _, _, err := w.api.UpdateMessageContext(ctx, ref.Channel, ref.TS, msgOptions(m)...)
+		return err
+	}); err != nil {
 		return fmt.Errorf("chat.update %s/%s: %w", ref.Channel, ref.TS, err)
 	}
 	return nil
 }
 
 func (w *webResponder) Ephemeral(ctx context.Context, channel, user string, m message) error {
-	if _, err := w.api.PostEphemeralContext(ctx, channel, user, msgOptions(m)...); err != nil {
+	if err := retry(ctx, func() error {
+		_, err := w.api.PostEphemeralContext(ctx, channel, user, msgOptions(m)...)
+		return err
+	}); err != nil {
 		return fmt.Errorf("chat.postEphemeral to %s in %s: %w", user, channel, err)
 	}
 	return nil
@@ -81,7 +115,11 @@ func (w *webResponder) Ephemeral(ctx context.Context, channel, user string, m me
 func (w *webResponder) DM(ctx context.Context, user string, m message) (Ref, error) {
 	ch, ok := w.dms.Load(user)
 	if !ok {
-		c, _, _, err := w.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}})
+		var c *slack.Channel
+		err := retry(ctx, func() (err error) {
+			c, _, _, err = w.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}})
+			return err
+		})
 		if err != nil {
 			return Ref{}, fmt.Errorf("conversations.open with %s: %w", user, err)
 		}
@@ -99,14 +137,21 @@ func (w *webResponder) OpenModal(ctx context.Context, triggerID string, v slack.
 }
 
 func (w *webResponder) publishHome(ctx context.Context, user string, v slack.HomeTabViewRequest) error {
-	if _, err := w.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: v}); err != nil {
+	if err := retry(ctx, func() error {
+		_, err := w.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: v})
+		return err
+	}); err != nil {
 		return fmt.Errorf("views.publish for %s: %w", user, err)
 	}
 	return nil
 }
 
 func (w *webResponder) UserInfo(ctx context.Context, user string) (SlackUser, error) {
-	u, err := w.api.GetUserInfoContext(ctx, user)
+	var u *slack.User
+	err := retry(ctx, func() (err error) {
+		u, err = w.api.GetUserInfoContext(ctx, user)
+		return err
+	})
 	if err != nil {
 		return SlackUser{}, fmt.Errorf("users.info %s: %w", user, err)
 	}

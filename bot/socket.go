@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
@@ -25,6 +27,9 @@ type SocketConfig struct {
 	APIURL   string // default DefaultAPIURL
 	// HTTPClient is used for the Web API and response URLs (optional).
 	HTTPClient *http.Client
+	// TLSConfig, when set, is used for the Web API and the wss:// connection
+	// (a private Slack-compatible server with its own CA).
+	TLSConfig *tls.Config
 }
 
 // RunSocketMode connects to Slack over Socket Mode and serves until ctx ends.
@@ -40,13 +45,23 @@ func (b *Bot) RunSocketMode(ctx context.Context, cfg SocketConfig) error {
 	httpClient := cfg.HTTPClient
 	if httpClient == nil {
 		httpClient = &http.Client{Timeout: 15 * time.Second}
+		if cfg.TLSConfig != nil {
+			httpClient.Transport = &http.Transport{TLSClientConfig: cfg.TLSConfig, Proxy: http.ProxyFromEnvironment}
+		}
 	}
 	rsp := newWebResponder(cfg.BotToken, cfg.APIURL, httpClient)
 	if _, err := rsp.api.AuthTestContext(ctx); err != nil {
 		return fmt.Errorf("checking the bot token with auth.test: %w", err)
 	}
 	api := slack.New(cfg.BotToken, slack.OptionAPIURL(cfg.APIURL), slack.OptionAppLevelToken(cfg.AppToken), slack.OptionHTTPClient(httpClient))
-	client := socketmode.New(api, socketmode.OptionLog(log.New(slogWriter{b}, "", 0)))
+	opts := []socketmode.Option{socketmode.OptionLog(log.New(slogWriter{b}, "", 0))}
+	if cfg.TLSConfig != nil {
+		opts = append(opts, socketmode.OptionDialer(&websocket.Dialer{
+			Proxy: http.ProxyFromEnvironment, TLSClientConfig: cfg.TLSConfig,
+			HandshakeTimeout: 45 * time.Second, WriteBufferSize: 32 << 10,
+		}))
+	}
+	client := socketmode.New(api, opts...)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 1)

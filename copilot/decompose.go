@@ -190,7 +190,7 @@ var (
 	kinds   = accessKindAlternation()
 
 	// action: "read", "read and update", "have read access to", "access to".
-	actionRe = `(?P<verb>` + verbs + `(?:\s*(?:,|and|or|&|/|and/or)\s*` + verbs + `)*` + `|(?:(?:have|has|get|be\s+given|be\s+granted|receive|obtain|hold|retain)\s+)?(?:(?:` + kinds + `)\s+)?access(?:\s+(?:to|on|for|into|over))?|(?:have|has|get)\s+(?:` + kinds + `)\s+(?:rights|permissions?|privileges?)\s+(?:to|on|for|over))`
+	actionRe = `(?P<verb>(?:` + verbs + `|` + gerunds + `)(?:\s*(?:,|and|or|&|/|and/or)\s*(?:` + verbs + `|` + gerunds + `))*` + `|(?:(?:have|has|get|be\s+given|be\s+granted|receive|obtain|hold|retain)\s+)?(?:(?:` + kinds + `)\s+)?access(?:\s+(?:to|on|for|into|over))?|(?:have|has|get)\s+(?:` + kinds + `)\s+(?:rights|permissions?|privileges?)\s+(?:to|on|for|over))`
 
 	reModal = regexp.MustCompile(`(?i)^(?P<subj>.+?)\s+(?P<modal>` + alternation(append(append([]string(nil), denyModals...), allowModals...)) + `)\s+` + adverbs + actionRe + `\s+(?P<obj>.+)$`)
 
@@ -208,6 +208,7 @@ var (
 
 	reExclusive = regexp.MustCompile(`(?i)\b(?:only|exclusively|solely|restricted\s+to|limited\s+to|reserved\s+for)\b`)
 
+	rePolite      = regexp.MustCompile(`(?i)^(?:(?:please|kindly|policy\s*:|rule\s*:|new\s+policy\s*:|ensure\s+(?:that\s+)?|make\s+sure\s+(?:that\s+)?|we\s+want\s+(?:to\s+)?|we\s+need\s+to\s+|i\s+want\s+to\s+|i'?d\s+like\s+to\s+|i\s+would\s+like\s+to\s+)\s*)+`)
 	reEveryoneBut = regexp.MustCompile(`(?i)\b(everyone|everybody|anyone|anybody|all\s+employees|all\s+staff|all\s+users)\s+but\s+`)
 	reMaskedSee   = regexp.MustCompile(`(?i)^(?P<subj>.+?)\s+(?:can|may|should|must|will|shall)\s+(?:only\s+)?(?:see|view|get|read|receive)\s+(?:only\s+)?(?P<verb>` + alternation(maskParticiples) + `)\s+(?P<obj>.+)$`)
 	rePeriod      = regexp.MustCompile(`(?i)\b(?:q[1-4]|quarter|month|week|year|fy\s*\d*|h[12]|season|holidays?|year-end|weekend|today|tomorrow|tonight|days?|hours?|minutes?|nights?|shifts?|sprints?|semesters?|terms?|moment|while)\b`)
@@ -216,7 +217,7 @@ var (
 	// a trailing condition after the objects.
 	reTrailing = regexp.MustCompile(`(?i)(?:\s*,\s*|\s+)(?P<marker>after|once|if|provided(?:\s+that)?|as\s+long\s+as|so\s+long\s+as|while|when|whenever|only\s+if|only\s+after|only\s+when|only\s+once|upon|unless|until|but\s+only\s+if|but\s+only\s+after|but\s+only\s+when)\s+(?P<cond>.+)$`)
 	reExcept   = regexp.MustCompile(`(?i)(?:\s*,\s*|\s+)(?:but\s+)?(?:except(?:\s+for)?|excluding|excepting|but\s+not|other\s+than|apart\s+from|aside\s+from|besides|save\s+for|with\s+the\s+exception\s+of|not\s+including)\s+(?P<cond>[^,]+?)\s*(?:,|$)`)
-	reRelative = regexp.MustCompile(`(?i)\s*,?\s+(?:who|that|which|whom)\s+(?P<cond>.+?)\s*,?$`)
+	reRelative = regexp.MustCompile(`(?i)\s*,?\s+(?:who|that|which|whom|whose)\s+(?P<cond>.+?)\s*,?$`)
 	reWith     = regexp.MustCompile(`(?i)\s+(?:with|having|holding)\s+(?P<cond>.+)$`)
 	rePlace    = regexp.MustCompile(`(?i)\s+(?P<cond>(?:(?:based|located|working|living|sitting|stationed|residing|employed)\s+)?(?:in|from|within|outside(?:\s+of)?|not\s+in|not\s+from|on|at)\s+.+)$`)
 	rePurpose  = regexp.MustCompile(`(?i)(?:\s*,\s*|\s+)(?P<marker>in\s+order\s+to|so\s+that|so\s+they\s+can|so\s+as\s+to|for\s+the\s+purposes?\s+of|for\s+purposes\s+of|because|since|as\s+part\s+of|to|for)\s+(?P<purpose>.+)$`)
@@ -271,7 +272,7 @@ func decompose(sentence string) (decomposition, error) {
 	}
 	s = strings.TrimRight(s, ".!;: ")
 	s = reEveryoneBut.ReplaceAllString(s, "$1 except ")
-	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(s, "Please "), "please "))
+	s = strings.TrimSpace(rePolite.ReplaceAllString(s, ""))
 
 	// Duration first: "for 7 days" must not be read as a purpose or a subject.
 	if loc := reDuration.FindStringSubmatchIndex(s); loc != nil {

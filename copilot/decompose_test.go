@@ -102,6 +102,12 @@ func TestDecomposeForms(t *testing.T) {
 			Decomposition{Effect: "deny", Subjects: []string{"interns"}, Action: "write", Verb: "delete", Objects: []string{"invoices"}}},
 		{"view-only", "Give auditors view-only access to journal entries",
 			Decomposition{Effect: "allow", Subjects: []string{"auditors"}, Action: "read", Verb: "view-only access", Objects: []string{"journal entries"}}},
+		{"prohibited from gerund", "Contractors are prohibited from reading PCI data",
+			Decomposition{Effect: "deny", Subjects: []string{"Contractors"}, Action: "read", Verb: "reading", Objects: []string{"PCI data"}}},
+		{"ensure that", "Ensure that contractors cannot read PCI data",
+			Decomposition{Effect: "deny", Subjects: []string{"contractors"}, Action: "read", Objects: []string{"PCI data"}}},
+		{"whose", "Users whose department is Finance can read journal entries",
+			Decomposition{Effect: "allow", Subjects: []string{"Users"}, Action: "read", Objects: []string{"journal entries"}, Conditions: []string{"department is Finance"}}},
 		{"write verbs", "Treasury analysts may insert into cash positions",
 			Decomposition{Effect: "allow", Subjects: []string{"Treasury analysts"}, Action: "write", Verb: "insert into", Objects: []string{"cash positions"}}},
 	}

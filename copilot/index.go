@@ -282,7 +282,7 @@ func newCatalogIndex(cat *policy.Catalog) *catalogIndex {
 		}
 	}
 	for code, names := range countries {
-		v := &vocabEntry{expand: []string{code}, keyHint: locationKeys, note: fmt.Sprintf("%s is ISO country code %s", names[0], code)}
+		v := &vocabEntry{expand: []string{code}, keyHint: locationKeys, note: fmt.Sprintf("%s is ISO country code %s", capitalize(names[0]), code)}
 		for _, n := range names {
 			k := normKey(n)
 			ix.vocab[k] = append(ix.vocab[k], v)
@@ -790,16 +790,14 @@ func (ix *catalogIndex) nearWords(w string) []string {
 		limit = 2
 	}
 	var out []string
-	seen := map[string]bool{}
-	for _, bucket := range [][]string{ix.near["^"+w[:3]], ix.near["$"+w[len(w)-3:]]} {
+	for b, bucket := range [][]string{ix.near["^"+w[:3]], ix.near["$"+w[len(w)-3:]]} {
 		for i, tw := range bucket {
-			if i >= 500 || len(out) >= 5 {
+			if i >= 300 || len(out) >= 5 {
 				break
 			}
-			if tw == w || seen[tw] || abs(len(tw)-len(w)) > limit {
-				continue
+			if tw == w || abs(len(tw)-len(w)) > limit || (b == 1 && tw[:3] == w[:3]) {
+				continue // the second bucket skips what the first one saw
 			}
-			seen[tw] = true
 			if editDistance(w, tw, limit) <= limit {
 				out = append(out, tw)
 			}
@@ -815,13 +813,14 @@ func abs(x int) int {
 	return x
 }
 
-// editDistance is Levenshtein distance, giving up above limit.
+// editDistance is Levenshtein distance over bytes, giving up above limit.
+// Words longer than 63 bytes are never near anything.
 func editDistance(a, b string, limit int) int {
-	if abs(len(a)-len(b)) > limit {
+	if abs(len(a)-len(b)) > limit || len(a) > 63 || len(b) > 63 {
 		return limit + 1
 	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
+	var prevA, curA [64]int
+	prev, cur := prevA[:len(b)+1], curA[:len(b)+1]
 	for j := range prev {
 		prev[j] = j
 	}
@@ -937,4 +936,14 @@ func (ix *catalogIndex) someDefining(ids []int32, words []string) bool {
 		}
 	}
 	return false
+}
+
+// capitalize upper-cases the first letter of each word ("united states" ->
+// "United States").
+func capitalize(s string) string {
+	words := strings.Fields(s)
+	for i, w := range words {
+		words[i] = strings.ToUpper(w[:1]) + w[1:]
+	}
+	return strings.Join(words, " ")
 }

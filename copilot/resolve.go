@@ -338,8 +338,20 @@ func conditionWords(text string) (bool, []string) {
 // one of ("in Germany and France"), which can only mean either.
 func (ix *catalogIndex) resolveConditionList(parts []string, neg, or bool) (conditionResult, bool) {
 	var items []conditionResult
+	// "PCI and security awareness training": the attribute named at the end
+	// ("training") belongs to every item.
+	_, last := conditionWords(parts[len(parts)-1])
+	hint := ""
+	if n := len(last); n > 1 {
+		if _, ok := ix.attrHints[last[n-1]]; ok {
+			hint = last[n-1]
+		}
+	}
 	for i, p := range parts {
 		pn, w := conditionWords(p)
+		if hint != "" && len(w) > 0 && w[len(w)-1] != hint {
+			w = append(w, hint)
+		}
 		if i == 0 {
 			pn = false // the list's own negation is applied once, below
 		}

@@ -167,7 +167,8 @@ var (
 		"within", "based", "located", "working", "work", "works", "living", "live", "lives", "employed", "sitting",
 		"stationed", "residing", "belong", "belonging", "belongs", "to", "part", "member", "members", "of",
 		"are", "is", "be", "been", "being", "they", "their", "the", "a", "an", "currently", "already", "also",
-		"undergone", "undergo", "certified", "trained", "successfully", "annual", "required", "mandatory", "s")
+		"undergone", "undergo", "certified", "trained", "successfully", "annual", "required", "mandatory", "s",
+		"both", "either")
 	// negating words in front of a condition.
 	negators = set("not", "non", "outside", "except", "excluding", "never", "no", "nor", "without", "exclude")
 	// words that join or relate others; never evidence on their own.

@@ -119,6 +119,13 @@ func DecodePolicy(data []byte) (Policy, error) {
 		probs = append(probs, `subjects is missing: use [[]] for every user or a list of term lists`)
 	} else {
 		p.Subjects = *shadow.Subjects
+		for i, cl := range p.Subjects {
+			// [] is a clause that matches everyone; a null there is far more
+			// likely a bug upstream than a wish to grant everyone.
+			if cl == nil {
+				probs = append(probs, fmt.Sprintf("subjects[%d] is null: write [] for a clause that matches every user", i))
+			}
+		}
 	}
 	if shadow.Objects == nil {
 		probs = append(probs, `objects is missing: give a list of clauses such as [{"all_tags": ["PII"]}]`)

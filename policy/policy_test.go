@@ -70,6 +70,7 @@ func TestDecodePolicyErrors(t *testing.T) {
 		"trailing":         {`{"effect":"allow","action":"read","subjects":[],"objects":[]} {}`, `unexpected data after`},
 		"duplicate key":    {`{"effect":"deny","effect":"allow","action":"read","subjects":[],"objects":[]}`, `key "effect" appears twice`},
 		"empty":            {``, `empty input`},
+		"null clause":      {`{"effect":"allow","action":"read","subjects":[null],"objects":[]}`, `subjects[0] is null`},
 		"not an object":    {`[1]`, `expected a policy object`},
 	}
 	for name, tc := range cases {

@@ -10,6 +10,7 @@ package slackfake
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -17,6 +18,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -130,9 +132,9 @@ type View struct {
 
 // Server is the fake Slack.
 type Server struct {
-	httpSrv *http.Server
-	ln      net.Listener
-	base    string // http://127.0.0.1:port
+	hs     *httptest.Server
+	base   string // http(s)://127.0.0.1:port
+	wsBase string // ws(s)://127.0.0.1:port
 
 	// PingInterval is how often the WebSocket is pinged (Slack pings every few seconds).
 	PingInterval time.Duration
@@ -156,29 +158,52 @@ type Server struct {
 	tsClock     int64
 	closed      bool
 	connections int
+	limited     map[string]int // method -> calls still to refuse with 429
 }
 
-// New starts a fake Slack on 127.0.0.1 and an ephemeral port.
-func New() (*Server, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("slackfake: listening: %w", err)
-	}
+// New starts a fake Slack on 127.0.0.1 and an ephemeral port, over plain
+// HTTP and ws://.
+func New() (*Server, error) { return start(false) }
+
+// NewTLS starts a fake Slack served over HTTPS, whose apps.connections.open
+// hands out wss:// URLs as Slack does. Clients must trust TLSConfig().
+func NewTLS() (*Server, error) { return start(true) }
+
+func start(useTLS bool) (*Server, error) {
 	s := &Server{
-		ln: ln, base: "http://" + ln.Addr().String(),
 		PingInterval: 5 * time.Second,
 		callSignal:   make(chan struct{}), connSignal: make(chan struct{}),
 		users: map[string]User{}, messages: map[string][]*Message{}, responses: map[string][]Message{},
 		views: map[string]*View{}, triggers: map[string]time.Time{}, codes: map[string]bool{},
-		envelopes: map[string]*envelope{}, tsClock: 1_700_000_000_000_000,
+		envelopes: map[string]*envelope{}, tsClock: 1_700_000_000_000_000, limited: map[string]int{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.handleAPI)
 	mux.HandleFunc("/response/", s.handleResponseURL)
 	mux.HandleFunc("/link/", s.handleWebSocket)
-	s.httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = s.httpSrv.Serve(ln) }()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("slackfake: listening: %w", err)
+	}
+	s.hs = httptest.NewUnstartedServer(mux)
+	s.hs.Listener = ln
+	if useTLS {
+		s.hs.StartTLS()
+		s.wsBase = "wss://" + ln.Addr().String()
+	} else {
+		s.hs.Start()
+		s.wsBase = "ws://" + ln.Addr().String()
+	}
+	s.base = s.hs.URL
 	return s, nil
+}
+
+// TLSConfig trusts the server's certificate (for NewTLS servers).
+func (s *Server) TLSConfig() *tls.Config {
+	if tr, ok := s.hs.Client().Transport.(*http.Transport); ok && tr.TLSClientConfig != nil {
+		return tr.TLSClientConfig.Clone()
+	}
+	return nil
 }
 
 // Close stops the server and drops the WebSocket.
@@ -190,7 +215,8 @@ func (s *Server) Close() {
 	if conn != nil {
 		_ = conn.Close()
 	}
-	_ = s.httpSrv.Close()
+	s.hs.CloseClientConnections()
+	s.hs.Close()
 }
 
 // APIURL is the Web API base URL (what SLACK_API_URL should be), ending in "/".
@@ -304,8 +330,29 @@ type apiError string
 
 func (e apiError) Error() string { return string(e) }
 
+// RateLimit makes the next n calls to method fail the way Slack's rate
+// limiter does: HTTP 429 with Retry-After: 1.
+func (s *Server) RateLimit(method string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.limited[method] = n
+}
+
 func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
+	s.mu.Lock()
+	limited := s.limited[method] > 0
+	if limited {
+		s.limited[method]--
+	}
+	s.mu.Unlock()
+	if limited {
+		s.record(Call{Method: method, Error: "ratelimited", At: time.Now()})
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = io.WriteString(w, `{"ok":false,"error":"ratelimited"}`)
+		return
+	}
 	params, token, err := parseParams(r)
 	call := Call{Method: method, Token: token, Params: params, At: time.Now()}
 	var result map[string]any
@@ -408,7 +455,7 @@ func (s *Server) dispatch(method, token string, p map[string]any, r *http.Reques
 		s.seq++
 		ticket := s.seq
 		s.mu.Unlock()
-		return map[string]any{"url": fmt.Sprintf("ws://%s/link/?ticket=%d", s.ln.Addr(), ticket)}, nil
+		return map[string]any{"url": fmt.Sprintf("%s/link/?ticket=%d", s.wsBase, ticket)}, nil
 	}
 	if err := s.checkToken(token, BotToken); err != nil {
 		return nil, err

@@ -7,13 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-func start(t *testing.T) *Server {
+func startFake(t *testing.T) *Server {
 	t.Helper()
 	f, err := New()
 	require.NoError(t, err)
@@ -22,7 +23,7 @@ func start(t *testing.T) *Server {
 }
 
 func TestWebAPIRecordsCallsAndEnforcesAuth(t *testing.T) {
-	f := start(t)
+	f := startFake(t)
 	api := slack.New(BotToken, slack.OptionAPIURL(f.APIURL()))
 	ch, ts, err := api.PostMessage("C1", slack.MsgOptionText("hello", false))
 	require.NoError(t, err)
@@ -47,7 +48,7 @@ func TestWebAPIRecordsCallsAndEnforcesAuth(t *testing.T) {
 }
 
 func TestBlockKitLimits(t *testing.T) {
-	f := start(t)
+	f := startFake(t)
 	api := slack.New(BotToken, slack.OptionAPIURL(f.APIURL()))
 	section := func(n int) slack.Block {
 		return slack.NewSectionBlock(slack.NewTextBlockObject("mrkdwn", strings.Repeat("x", n), false, false), nil, nil)
@@ -81,7 +82,7 @@ func TestBlockKitLimits(t *testing.T) {
 }
 
 func TestViewsNeedAFreshTrigger(t *testing.T) {
-	f := start(t)
+	f := startFake(t)
 	api := slack.New(BotToken, slack.OptionAPIURL(f.APIURL()))
 	view := slack.ModalViewRequest{Type: slack.VTModal, Title: slack.NewTextBlockObject("plain_text", "Request access", false, false),
 		Blocks: slack.Blocks{BlockSet: []slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject("mrkdwn", "hi", false, false), nil, nil)}}}
@@ -95,7 +96,7 @@ func TestViewsNeedAFreshTrigger(t *testing.T) {
 }
 
 func TestSocketModeAcksRedeliveryAndReconnect(t *testing.T) {
-	f := start(t)
+	f := startFake(t)
 	f.PingInterval = 200 * time.Millisecond
 	api := slack.New(BotToken, slack.OptionAPIURL(f.APIURL()), slack.OptionAppLevelToken(AppToken))
 	client := socketmode.New(api)
@@ -148,4 +149,32 @@ func TestSignedRequest(t *testing.T) {
 	_, _ = sv.Write([]byte(`{"a":1}`))
 	assert.NoError(t, sv.Ensure())
 	assert.Equal(t, http.MethodPost, req.Method)
+}
+
+func TestSocketModeOverTLS(t *testing.T) {
+	f, err := NewTLS()
+	require.NoError(t, err)
+	defer f.Close()
+	require.True(t, strings.HasPrefix(f.APIURL(), "https://127.0.0.1:"))
+	httpClient := &http.Client{Transport: &http.Transport{TLSClientConfig: f.TLSConfig()}}
+	api := slack.New(BotToken, slack.OptionAPIURL(f.APIURL()), slack.OptionAppLevelToken(AppToken), slack.OptionHTTPClient(httpClient))
+	_, url, err := api.StartSocketModeContext(context.Background())
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(url, "wss://127.0.0.1:"), url)
+	client := socketmode.New(api, socketmode.OptionDialer(&websocket.Dialer{TLSClientConfig: f.TLSConfig()}))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = client.RunContext(ctx) }()
+	go func() {
+		for ev := range client.Events {
+			if ev.Request != nil && ev.Request.EnvelopeID != "" {
+				client.Ack(*ev.Request)
+			}
+		}
+	}()
+	require.NoError(t, f.WaitConnected(1, 10*time.Second))
+	id, err := f.Send("events_api", f.AppHomeOpened("U1"))
+	require.NoError(t, err)
+	_, err = f.WaitAck(id, AckDeadline)
+	require.NoError(t, err)
 }
