@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,8 +27,9 @@ type Config struct {
 	Reconciler       Reconciler // optional
 	Now              func() time.Time
 	Logger           *slog.Logger
-	// Workers bounds how many envelopes are worked on at once (default 16);
-	// QueueSize bounds how many may wait (default 2048).
+	// Workers bounds how many envelopes are worked on at once (default two
+	// per CPU: with many more runnable workers than cores, acks wait for CPU
+	// when it is saturated); QueueSize bounds how many may wait (default 2048).
 	Workers   int
 	QueueSize int
 	Metrics   *Metrics
@@ -45,6 +47,7 @@ type Bot struct {
 	metrics *Metrics
 
 	sem     chan struct{}
+	cpu     chan struct{} // CPU-heavy work (the copilot) never takes every core, so acks always have one
 	waiting atomic.Int64
 	wg      sync.WaitGroup
 
@@ -80,7 +83,7 @@ func New(cfg Config) (*Bot, error) {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = 16
+		cfg.Workers = max(2, 2*runtime.GOMAXPROCS(0))
 	}
 	if cfg.QueueSize <= 0 {
 		cfg.QueueSize = 2048
@@ -91,7 +94,8 @@ func New(cfg Config) (*Bot, error) {
 	return &Bot{
 		cfg: cfg, cat: cfg.Catalog, store: cfg.Store, svc: cfg.Approvals, copilot: cfg.Copilot,
 		now: cfg.Now, log: cfg.Logger, metrics: cfg.Metrics,
-		sem: make(chan struct{}, cfg.Workers), drafts: newDraftCache(500, 24*time.Hour),
+		sem: make(chan struct{}, cfg.Workers), cpu: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1)),
+		drafts: newDraftCache(500, 24*time.Hour),
 	}, nil
 }
 

@@ -110,7 +110,9 @@ func (b *Bot) policyDraft(ctx context.Context, rsp responder, o Origin, u policy
 		return
 	}
 	b.reply(ctx, rsp, o, textMessage(":hourglass_flowing_sand: Drafting a policy from: _"+esc(clamp(sentence, 500))+"_"))
+	b.cpu <- struct{}{}
 	d, err := b.copilot.Draft(ctx, sentence, b.cat)
+	<-b.cpu
 	if err != nil {
 		b.fail(ctx, rsp, o, "drafting the policy", err)
 		return

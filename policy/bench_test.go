@@ -202,8 +202,7 @@ func genWorld() (*benchWorld, error) {
 	ix := ev.ix
 	someAssets := make([][]uint32, len(ev.policies)) // a few assets each policy covers
 	for a := range uint32(len(ix.assetIDs)) {
-		for _, s := range ev.cands[ev.offs[a]:ev.offs[a+1]] {
-			p := ev.slotPolicy[s]
+		for _, p := range ev.cands[ev.offs[a]:ev.offs[a+1]] {
 			if len(someAssets[p]) < 8 {
 				someAssets[p] = append(someAssets[p], a)
 			}
@@ -212,8 +211,7 @@ func genWorld() (*benchWorld, error) {
 	someUsers := make([][]uint32, len(ev.policies)) // a few users each policy selects
 	for u := range uint32(min(len(ix.userIDs), 20000)) {
 		row := bitset(ev.rows[int(u)*ev.rowWords : int(u+1)*ev.rowWords])
-		row.each(func(s uint32) {
-			p := ev.slotPolicy[s]
+		row.each(func(p uint32) {
 			if len(someUsers[p]) < 64 && !slices.Contains(someUsers[p], u) {
 				someUsers[p] = append(someUsers[p], u)
 			}
@@ -252,7 +250,7 @@ func cpuTime() time.Duration {
 
 // evaluatorBytes approximates the evaluator's own memory (not the catalog's).
 func evaluatorBytes(e *Evaluator) int {
-	return 4*len(e.cands) + 4*len(e.offs) + 8*len(e.rows) + 5*len(e.slotPolicy)
+	return 4*len(e.cands) + 4*len(e.offs) + 8*len(e.rows)
 }
 
 func BenchmarkBuildEvaluator(b *testing.B) {

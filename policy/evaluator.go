@@ -3,7 +3,6 @@ package policy
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 )
@@ -34,29 +33,27 @@ func kindOf(p Policy) int {
 // Evaluator decides access for a fixed catalog and policy set. It is
 // immutable once built and safe for concurrent use.
 //
-// Each object clause of each policy is a slot. For each asset the
-// evaluator keeps the list of slots that select it (an inverted index in
-// compressed-row form), and for each user a bitmap of the slots whose
-// policy's subjects select them. A decision walks the asset's slots and
-// tests each in the user's row. The row is one contiguous block, and slots
-// are numbered by the rarest tag their clause requires, so an asset's
-// slots bunch into a few cache lines of the row (one per tag the asset
-// carries) instead of one large per-policy bitmap each.
+// For each asset it keeps the list of policies whose objects select it (an
+// inverted index in compressed-row form), and for each user a bitmap of the
+// policies whose subjects select them. A decision walks the asset's
+// candidates and tests each in the user's row. The row is one contiguous
+// block (a bit per policy) and policies on the same tags are numbered
+// together, so an asset's candidates touch a few cache lines of the row
+// rather than one large per-policy bitmap each.
 type Evaluator struct {
-	cat        *Catalog
-	ix         *Index
-	policies   []Policy
-	slotPolicy []uint32 // slot -> index in policies
-	kind       []uint8  // slot -> kind of its policy
-	rowWords   int      // words per user row
-	rows       []uint64 // user position -> bitmap over slots
-	offs       []uint32 // asset position -> start of its slots in cands
-	cands      []uint32 // slots, ascending within each asset
+	cat      *Catalog
+	ix       *Index
+	policies []Policy // ordered so that policies on the same tags are adjacent
+	kind     []uint8  // per policy
+	rowWords int      // words per user row
+	rows     []uint64 // user position -> bitmap over policies
+	offs     []uint32 // asset position -> start of its candidates in cands
+	cands    []uint32 // policy numbers, ascending within each asset
 }
 
-// selects reports whether slot s's policy selects user u.
-func (e *Evaluator) selects(s, u uint32) bool {
-	return e.rows[int(u)*e.rowWords+int(s>>6)]&(1<<(s&63)) != 0
+// selects reports whether policy p's subjects select user u.
+func (e *Evaluator) selects(p, u uint32) bool {
+	return e.rows[int(u)*e.rowWords+int(p>>6)]&(1<<(p&63)) != 0
 }
 
 // policyUsers computes policy p's user set with the index's set algebra.
@@ -67,32 +64,28 @@ func (e *Evaluator) policyUsers(p uint32) bitset {
 	return e.ix.users(e.policies[p].Subjects)
 }
 
-// assetPolicies returns the policies (not slots) whose objects select asset
-// a and whose subjects select user u, each once, in slot order.
-func (e *Evaluator) assetPolicies(u, a uint32) []uint32 {
-	var out []uint32
-	for _, s := range e.cands[e.offs[a]:e.offs[a+1]] {
-		if !e.selects(s, u) {
-			continue
-		}
-		p := e.slotPolicy[s]
-		if !slices.Contains(out, p) {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
 // NewEvaluator validates the policies against the catalog and prepares decisions.
 func NewEvaluator(c *Catalog, policies []Policy) (*Evaluator, error) {
 	if c == nil {
 		return nil, errors.New("building evaluator: no catalog")
 	}
 	ix := NewIndex(c)
-	e := &Evaluator{cat: c, ix: ix, policies: append([]Policy(nil), policies...)}
+	e := &Evaluator{cat: c, ix: ix}
+	e.policies = clusterPolicies(ix, policies)
+	e.kind = make([]uint8, len(e.policies))
+	for i, p := range e.policies {
+		e.kind[i] = uint8(kindOf(p))
+	}
+
 	var errs []error
 	seen := map[string]bool{}
-	for _, p := range e.policies {
+	lists := make([][]uint32, len(e.policies))
+	nUsers := len(ix.userIDs)
+	e.rowWords = (len(e.policies) + 63) / 64
+	e.rows = make([]uint64, nUsers*e.rowWords)
+	nAssets := len(ix.assetIDs)
+	counts := make([]uint32, nAssets+1)
+	for i, p := range e.policies {
 		if p.ID != "" {
 			if seen[p.ID] {
 				errs = append(errs, fmt.Errorf("policy %s: the id is used by more than one policy", p.ID))
@@ -100,58 +93,24 @@ func NewEvaluator(c *Catalog, policies []Policy) (*Evaluator, error) {
 			}
 			seen[p.ID] = true
 		}
-		if _, err := c.validatePolicy(p, ix); err != nil {
+		assets, err := c.validatePolicy(p, ix)
+		if err != nil {
 			errs = append(errs, err)
+			continue
 		}
+		lists[i] = assets.list()
+		for _, a := range lists[i] {
+			counts[a+1]++
+		}
+		users := ix.allUsers
+		if !isEveryone(p.Subjects) {
+			users = ix.users(p.Subjects)
+		}
+		word, bit := i>>6, uint64(1)<<(i&63)
+		users.each(func(u uint32) { e.rows[int(u)*e.rowWords+word] |= bit })
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("building evaluator: %w", errors.Join(errs...))
-	}
-
-	type slot struct {
-		key    string
-		policy uint32
-		clause int
-	}
-	var slots []slot
-	for i, p := range e.policies {
-		for j, cl := range p.Objects {
-			slots = append(slots, slot{clauseAnchor(ix, cl), uint32(i), j})
-		}
-	}
-	sort.SliceStable(slots, func(i, j int) bool { return slots[i].key < slots[j].key })
-	e.slotPolicy = make([]uint32, len(slots))
-	e.kind = make([]uint8, len(slots))
-	policySlots := make([][]uint32, len(e.policies))
-	for s, sl := range slots {
-		e.slotPolicy[s] = sl.policy
-		e.kind[s] = uint8(kindOf(e.policies[sl.policy]))
-		policySlots[sl.policy] = append(policySlots[sl.policy], uint32(s))
-	}
-
-	nUsers, nAssets := len(ix.userIDs), len(ix.assetIDs)
-	e.rowWords = (len(slots) + 63) / 64
-	e.rows = make([]uint64, nUsers*e.rowWords)
-	for p, ss := range policySlots {
-		if len(ss) == 0 {
-			continue
-		}
-		users := e.policyUsers(uint32(p))
-		users.each(func(u uint32) {
-			row := e.rows[int(u)*e.rowWords : int(u+1)*e.rowWords]
-			for _, s := range ss {
-				row[s>>6] |= 1 << (s & 63)
-			}
-		})
-	}
-
-	lists := make([][]uint32, len(slots))
-	counts := make([]uint32, nAssets+1)
-	for s, sl := range slots {
-		lists[s] = ix.clauseAssets(e.policies[sl.policy].Objects[sl.clause])
-		for _, a := range lists[s] {
-			counts[a+1]++
-		}
 	}
 	for a := 1; a <= nAssets; a++ {
 		counts[a] += counts[a-1]
@@ -160,29 +119,14 @@ func NewEvaluator(c *Catalog, policies []Policy) (*Evaluator, error) {
 	e.cands = make([]uint32, counts[nAssets])
 	fill := make([]uint32, nAssets)
 	copy(fill, counts[:nAssets])
-	for s, l := range lists {
+	for i, l := range lists {
 		for _, a := range l {
-			e.cands[fill[a]] = uint32(s)
+			e.cands[fill[a]] = uint32(i)
 			fill[a]++
 		}
-		lists[s] = nil
+		lists[i] = nil
 	}
 	return e, nil
-}
-
-// clauseAnchor groups clauses that select the same assets: by the rarest
-// tag the clause requires, or by its asset.
-func clauseAnchor(ix *Index, c Clause) string {
-	if c.Asset != "" {
-		return "\x01" + c.Asset
-	}
-	best, bestN := "", -1
-	for _, t := range c.AllTags {
-		if n := len(ix.tagAssets[t]); bestN < 0 || n < bestN {
-			best, bestN = t, n
-		}
-	}
-	return "\x00" + best
 }
 
 func isEveryone(subjects [][]Term) bool {
@@ -235,7 +179,45 @@ func (e *Evaluator) allowed(u, a uint32, action Action) bool {
 	return false
 }
 
-// Policies returns the policies the evaluator decides with.
+// clusterPolicies numbers policies so that those selecting the same assets
+// sit next to each other: policies are grouped by their rarest required
+// tag (or their asset). An asset's candidates then fall into a few groups,
+// so their bits in a user's row share a few cache lines.
+func clusterPolicies(ix *Index, policies []Policy) []Policy {
+	anchor := func(p Policy) string {
+		for _, c := range p.Objects {
+			if c.Asset != "" {
+				return "\x01" + c.Asset
+			}
+			best, bestN := "", -1
+			for _, t := range c.AllTags {
+				if n := len(ix.tagAssets[t]); bestN < 0 || n < bestN {
+					best, bestN = t, n
+				}
+			}
+			if bestN >= 0 {
+				return "\x00" + best
+			}
+		}
+		return "\x02"
+	}
+	type keyed struct {
+		key string
+		p   Policy
+	}
+	ks := make([]keyed, len(policies))
+	for i, p := range policies {
+		ks[i] = keyed{anchor(p), p}
+	}
+	sort.SliceStable(ks, func(i, j int) bool { return ks[i].key < ks[j].key })
+	out := make([]Policy, len(ks))
+	for i, k := range ks {
+		out[i] = k.p
+	}
+	return out
+}
+
+// Policies returns the policies the evaluator decides with, in its own order.
 func (e *Evaluator) Policies() []Policy { return append([]Policy(nil), e.policies...) }
 
 // Catalog returns the catalog the evaluator decides against.
@@ -276,7 +258,10 @@ func (e *Evaluator) Explain(userID, assetID string, action Action) Explanation {
 	tags := allTags(asset)
 	var ex Explanation
 	var readOnly []string // allow-read policies, when write was asked
-	for _, p := range e.assetPolicies(u, a) {
+	for _, p := range e.cands[e.offs[a]:e.offs[a+1]] {
+		if !e.selects(p, u) {
+			continue
+		}
 		pol := e.policies[p]
 		r := reason(pol, user, asset.ID, tags)
 		switch k := kindOf(pol); {
@@ -366,8 +351,8 @@ func (e *Evaluator) maskedColumns(u, a uint32) []string {
 	asset := e.cat.Assets[e.ix.assetCat[a]]
 	var tags []string
 	masked := map[string]bool{}
-	for _, p := range e.assetPolicies(u, a) {
-		if kindOf(e.policies[p]) != kindMask {
+	for _, p := range e.cands[e.offs[a]:e.offs[a+1]] {
+		if e.kind[p] != kindMask || !e.selects(p, u) {
 			continue
 		}
 		if tags == nil {
@@ -440,9 +425,8 @@ func (e *Evaluator) AllAllowed() []Access {
 			clear(b)
 		}
 		anyAllow := false
-		for _, s := range cands {
-			p := e.slotPolicy[s]
-			switch e.kind[s] {
+		for _, p := range cands {
+			switch e.kind[p] {
 			case kindDenyRead:
 				denyRead.or(usersOf(p))
 				denyAny.or(usersOf(p))

@@ -163,7 +163,7 @@ func wire(ctx context.Context, e env, cfg config, st approvals.Store, logger *sl
 	}
 	w.bot, err = bot.New(bot.Config{
 		Catalog: cat, Store: st, Approvals: svc, Copilot: engine, ApprovalsChannel: cfg.ApprovalsChannel,
-		Reconciler: recon, Logger: logger,
+		Reconciler: recon, Logger: logger, Workers: cfg.Workers,
 	})
 	if err != nil {
 		return wired{}, err

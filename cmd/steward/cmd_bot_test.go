@@ -42,6 +42,7 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{map[string]string{"STEWARD_DEFAULT_DURATION": "a week"}, "STEWARD_DEFAULT_DURATION:"},
 		{map[string]string{"STEWARD_DEFAULT_DURATION": "2000h", "STEWARD_MAX_DURATION": "100h"}, "STEWARD_DEFAULT_DURATION:"},
 		{map[string]string{"STEWARD_LOG_LEVEL": "loud"}, "STEWARD_LOG_LEVEL:"},
+		{map[string]string{"STEWARD_WORKERS": "0"}, "STEWARD_WORKERS:"},
 		{map[string]string{"STEWARD_CONNECTORS": "mysql://x"}, "STEWARD_CONNECTORS"},
 	}
 	for _, tc := range cases {

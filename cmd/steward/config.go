@@ -36,6 +36,7 @@ type config struct {
 	DefaultDuration  time.Duration // STEWARD_DEFAULT_DURATION
 	MaxDuration      time.Duration // STEWARD_MAX_DURATION
 	TickInterval     time.Duration // STEWARD_TICK_INTERVAL
+	Workers          int           // STEWARD_WORKERS
 	LogLevel         slog.Level    // STEWARD_LOG_LEVEL
 }
 
@@ -67,6 +68,8 @@ const configHelp = `Environment:
   STEWARD_DEFAULT_DURATION   access length when a request names none (default 168h)
   STEWARD_MAX_DURATION       longest temporary access (default 2160h)
   STEWARD_TICK_INTERVAL      how often expiry, reminders and recertification run (default 30s)
+  STEWARD_WORKERS            envelopes worked on at once after the ack (default 2 per CPU; raise it
+                             when Slack or the store is slow to answer)
   STEWARD_LOG_LEVEL          debug, info (default), warn or error`
 
 var channelIDRe = regexp.MustCompile(`^[CGD][A-Z0-9]{2,}$`)
@@ -160,6 +163,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 			*d.dst = parsed
 		}
 	}
+	if v := get("STEWARD_WORKERS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1024 {
+			return c, fmt.Errorf("STEWARD_WORKERS: %q is not a number from 1 to 1024", v)
+		}
+		c.Workers = n
+	}
 	if c.DefaultDuration > c.MaxDuration {
 		return c, fmt.Errorf("STEWARD_DEFAULT_DURATION: %s is longer than STEWARD_MAX_DURATION (%s)", c.DefaultDuration, c.MaxDuration)
 	}
@@ -231,7 +241,7 @@ func (c config) summary() []any {
 		"signing_secret", set(c.SigningSecret), "oauth", set(c.ClientID), "catalog", catalog,
 		"approvals_channel", c.ApprovalsChannel, "governance_group", c.GovernanceGroup, "store", redactURL(store),
 		"connectors", set(c.Connectors), "http_addr", c.HTTPAddr, "copilot", c.Copilot, "quorum_rules", len(c.Quorum),
-		"default_duration", c.DefaultDuration.String(), "max_duration", c.MaxDuration.String(),
+		"workers", c.Workers, "default_duration", c.DefaultDuration.String(), "max_duration", c.MaxDuration.String(),
 	}
 }
 
