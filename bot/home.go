@@ -250,9 +250,12 @@ func (b *Bot) onRecommendation(ctx context.Context, rsp responder, a Action) {
 // the reconciler for a pass. Every step is once-only across replicas (the
 // service uses store compare-and-set), so each replica may call it.
 func (b *Bot) tick(ctx context.Context, rsp responder) {
+	if ctx.Err() != nil {
+		return
+	}
 	now := b.now()
 	expired, err := b.svc.ExpireDue(ctx, now)
-	if err != nil {
+	if err != nil && ctx.Err() == nil {
 		b.log.Error("expiring grants", "err", err)
 	}
 	done := map[string]bool{}
@@ -270,7 +273,7 @@ func (b *Bot) tick(ctx context.Context, rsp responder) {
 		}
 	}
 	reminders, err := b.svc.DueReminders(ctx, now)
-	if err != nil {
+	if err != nil && ctx.Err() == nil {
 		b.log.Error("finding reminders", "err", err)
 	}
 	for _, rm := range reminders {
@@ -286,7 +289,7 @@ func (b *Bot) tick(ctx context.Context, rsp responder) {
 		}
 	}
 	items, err := b.svc.Recertify(ctx, now)
-	if err != nil {
+	if err != nil && ctx.Err() == nil {
 		b.log.Error("recertifying", "err", err)
 	}
 	for _, it := range items {
@@ -303,7 +306,7 @@ func (b *Bot) tick(ctx context.Context, rsp responder) {
 	if last := b.lastRec.Load(); now.Unix()-last >= int64(time.Hour/time.Second) {
 		b.lastRec.Store(now.Unix())
 		recs, err := b.svc.Recommend(ctx)
-		if err != nil {
+		if err != nil && ctx.Err() == nil {
 			b.log.Error("mining recommendations", "err", err)
 		}
 		if len(recs) > 0 && b.cfg.ApprovalsChannel != "" {

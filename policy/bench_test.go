@@ -209,10 +209,10 @@ func genWorld() (*benchWorld, error) {
 		}
 	}
 	someUsers := make([][]uint32, len(ev.policies)) // a few users each policy selects
-	for u := range uint32(min(len(ix.userIDs), 20000)) {
-		row := bitset(ev.rows[int(u)*ev.rowWords : int(u+1)*ev.rowWords])
-		row.each(func(p uint32) {
-			if len(someUsers[p]) < 64 && !slices.Contains(someUsers[p], u) {
+	for p := range uint32(len(ev.policies)) {
+		// The first 64 users below 20,000 that p selects, in position order.
+		ev.policyUsers(p).each(func(u uint32) {
+			if u < 20000 && len(someUsers[p]) < 64 && !slices.Contains(someUsers[p], u) {
 				someUsers[p] = append(someUsers[p], u)
 			}
 		})
@@ -250,7 +250,7 @@ func cpuTime() time.Duration {
 
 // evaluatorBytes approximates the evaluator's own memory (not the catalog's).
 func evaluatorBytes(e *Evaluator) int {
-	return 4*len(e.cands) + 4*len(e.offs) + 8*len(e.rows)
+	return 4*len(e.cands) + 4*len(e.offs) + len(e.assetKinds) + e.subj.bytes() + e.users.bytes() + e.assets.bytes()
 }
 
 func BenchmarkBuildEvaluator(b *testing.B) {

@@ -34,26 +34,28 @@ func kindOf(p Policy) int {
 // immutable once built and safe for concurrent use.
 //
 // For each asset it keeps the list of policies whose objects select it (an
-// inverted index in compressed-row form), and for each user a bitmap of the
-// policies whose subjects select them. A decision walks the asset's
-// candidates and tests each in the user's row. The row is one contiguous
-// block (a bit per policy) and policies on the same tags are numbered
-// together, so an asset's candidates touch a few cache lines of the row
-// rather than one large per-policy bitmap each.
+// inverted index in compressed-row form), and for each user a small bitmap
+// of the attribute values and groups that policies' subjects mention. A
+// decision walks the asset's candidates and runs each one's compiled
+// subjects against the user's bitmap: the policies' code is small enough to
+// stay in cache, so a decision misses on the user's one or two lines rather
+// than on a line of a per-policy row for every few candidates.
 type Evaluator struct {
-	cat      *Catalog
-	ix       *Index
-	policies []Policy // ordered so that policies on the same tags are adjacent
-	kind     []uint8  // per policy
-	rowWords int      // words per user row
-	rows     []uint64 // user position -> bitmap over policies
-	offs     []uint32 // asset position -> start of its candidates in cands
-	cands    []uint32 // policy numbers, ascending within each asset
+	cat        *Catalog
+	ix         *Index
+	policies   []Policy // ordered so that policies on the same tags are adjacent
+	kind       []uint8  // per policy
+	subj       *subjectProgram
+	users      *idTable
+	assets     *idTable
+	offs       []uint32 // asset position -> start of its candidates in cands
+	cands      []uint32 // policy numbers, ascending within each asset
+	assetKinds []uint8  // asset position -> bit set of its candidates' kinds
 }
 
 // selects reports whether policy p's subjects select user u.
 func (e *Evaluator) selects(p, u uint32) bool {
-	return e.rows[int(u)*e.rowWords+int(p>>6)]&(1<<(p&63)) != 0
+	return e.subj.selects(p, e.subj.row(u))
 }
 
 // policyUsers computes policy p's user set with the index's set algebra.
@@ -80,9 +82,6 @@ func NewEvaluator(c *Catalog, policies []Policy) (*Evaluator, error) {
 	var errs []error
 	seen := map[string]bool{}
 	lists := make([][]uint32, len(e.policies))
-	nUsers := len(ix.userIDs)
-	e.rowWords = (len(e.policies) + 63) / 64
-	e.rows = make([]uint64, nUsers*e.rowWords)
 	nAssets := len(ix.assetIDs)
 	counts := make([]uint32, nAssets+1)
 	for i, p := range e.policies {
@@ -102,12 +101,6 @@ func NewEvaluator(c *Catalog, policies []Policy) (*Evaluator, error) {
 		for _, a := range lists[i] {
 			counts[a+1]++
 		}
-		users := ix.allUsers
-		if !isEveryone(p.Subjects) {
-			users = ix.users(p.Subjects)
-		}
-		word, bit := i>>6, uint64(1)<<(i&63)
-		users.each(func(u uint32) { e.rows[int(u)*e.rowWords+word] |= bit })
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("building evaluator: %w", errors.Join(errs...))
@@ -126,6 +119,15 @@ func NewEvaluator(c *Catalog, policies []Policy) (*Evaluator, error) {
 		}
 		lists[i] = nil
 	}
+	e.assetKinds = make([]uint8, nAssets)
+	for a := range nAssets {
+		for _, p := range e.cands[e.offs[a]:e.offs[a+1]] {
+			e.assetKinds[a] |= 1 << e.kind[p]
+		}
+	}
+	e.subj = compileSubjects(ix, e.policies)
+	e.users = newIDTable(ix.userIDs)
+	e.assets = newIDTable(ix.assetIDs)
 	return e, nil
 }
 
@@ -142,11 +144,11 @@ func isEveryone(subjects [][]Term) bool {
 // A write policy also allows read; a deny on read also denies write.
 // Unknown users, assets and actions are never allowed.
 func (e *Evaluator) Allowed(userID, assetID string, action Action) bool {
-	u, ok := e.ix.userPos[userID]
+	u, ok := e.users.lookup(userID)
 	if !ok {
 		return false
 	}
-	a, ok := e.ix.assetPos[assetID]
+	a, ok := e.assets.lookup(assetID)
 	if !ok {
 		return false
 	}
@@ -154,29 +156,41 @@ func (e *Evaluator) Allowed(userID, assetID string, action Action) bool {
 }
 
 func (e *Evaluator) allowed(u, a uint32, action Action) bool {
-	cands := e.cands[e.offs[a]:e.offs[a+1]]
-	row := e.rows[int(u)*e.rowWords : int(u+1)*e.rowWords]
-	kind := e.kind
-	// Gather, without branching, which kinds of policy select the user:
-	// with no data-dependent branch the CPU can have every candidate's
-	// row word in flight at once instead of waiting for each miss in turn.
-	var hits uint64
-	for _, p := range cands {
-		hits |= (row[p>>6] >> (p & 63) & 1) << kind[p]
-	}
-	const (
-		denyRead   = 1 << kindDenyRead
-		denyWrite  = 1 << kindDenyWrite
-		allowWrite = 1 << kindAllowWrite
-		allowRead  = 1 << kindAllowRead
-	)
+	var allow, deny uint8
 	switch action {
 	case Read:
-		return hits&(allowRead|allowWrite) != 0 && hits&denyRead == 0
+		allow, deny = 1<<kindAllowRead|1<<kindAllowWrite, 1<<kindDenyRead
 	case Write:
-		return hits&allowWrite != 0 && hits&(denyRead|denyWrite) == 0
+		allow, deny = 1<<kindAllowWrite, 1<<kindDenyRead|1<<kindDenyWrite
+	default:
+		return false
 	}
-	return false
+	// Most requests have no allow policy on the asset at all: they are
+	// decided without reading the user.
+	if e.assetKinds[a]&allow == 0 {
+		return false
+	}
+	cands := e.cands[e.offs[a]:e.offs[a+1]]
+	kind := e.kind
+	sp := e.subj
+	row := sp.row(u)
+	// Allows first: without one, the denies need not be looked at.
+	allowed := false
+	for _, p := range cands {
+		if 1<<kind[p]&allow != 0 && sp.selects(p, row) {
+			allowed = true
+			break
+		}
+	}
+	if !allowed || e.assetKinds[a]&deny == 0 {
+		return allowed
+	}
+	for _, p := range cands {
+		if 1<<kind[p]&deny != 0 && sp.selects(p, row) {
+			return false
+		}
+	}
+	return true
 }
 
 // clusterPolicies numbers policies so that those selecting the same assets

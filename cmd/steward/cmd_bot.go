@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/steward-dev/steward/approvals"
@@ -57,14 +58,18 @@ func runBot(ctx context.Context, e env, args []string) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// Background loops end before the store closes (deferred above).
+	var background sync.WaitGroup
+	defer background.Wait()
+	defer cancel()
 	if w.reconciler != nil {
-		go func() {
+		background.Go(func() {
 			if err := w.reconciler.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 				logger.Error("reconciler stopped", "err", err)
 			}
-		}()
+		})
 	}
-	go w.bot.RunTicker(ctx, cfg.TickInterval, cfg.BotToken, cfg.APIURL)
+	background.Go(func() { w.bot.RunTicker(ctx, cfg.TickInterval, cfg.BotToken, cfg.APIURL) })
 
 	var handler http.Handler = w.bot.OpsHandler()
 	if cfg.mode() == modeHTTP {

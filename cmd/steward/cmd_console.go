@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 
 	"github.com/steward-dev/steward/bot"
 	"github.com/steward-dev/steward/store/sqlite"
@@ -74,8 +75,10 @@ func consoleSession(ctx context.Context, e env, cfg config, opts consoleOptions)
 	}
 	if w.reconciler != nil {
 		ctx, cancel := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		defer wg.Wait() // before the store closes
 		defer cancel()
-		go func() { _ = w.reconciler.Run(ctx) }()
+		wg.Go(func() { _ = w.reconciler.Run(ctx) })
 	}
 	user := opts.as
 	if user == "" {
