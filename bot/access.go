@@ -12,7 +12,6 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/steward-dev/steward/approvals"
-	"github.com/steward-dev/steward/copilot"
 	"github.com/steward-dev/steward/policy"
 )
 
@@ -102,7 +101,7 @@ func (b *Bot) resolveAssets(what string) ([]string, string, error) {
 		slices.Sort(ids)
 		return slices.Compact(ids), "", nil
 	}
-	clauses, matches, err := copilot.ResolveObjects(b.cat, what)
+	clauses, matches, err := b.objects.ResolveObjects(b.cat, what)
 	if err != nil {
 		return nil, "", fmt.Errorf("I couldn't tell which data you mean by “%s”: %w. Name the tables (e.g. `%s`) or the kind of data", what, err, b.exampleAsset())
 	}

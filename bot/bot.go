@@ -42,6 +42,7 @@ type Bot struct {
 	store   approvals.Store
 	svc     *approvals.Service
 	copilot copilot.Engine
+	objects objectResolver
 	now     func() time.Time
 	log     *slog.Logger
 	metrics *Metrics
@@ -93,7 +94,8 @@ func New(cfg Config) (*Bot, error) {
 	}
 	return &Bot{
 		cfg: cfg, cat: cfg.Catalog, store: cfg.Store, svc: cfg.Approvals, copilot: cfg.Copilot,
-		now: cfg.Now, log: cfg.Logger, metrics: cfg.Metrics,
+		objects: resolverFor(cfg.Copilot),
+		now:     cfg.Now, log: cfg.Logger, metrics: cfg.Metrics,
 		sem: make(chan struct{}, cfg.Workers), cpu: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1)),
 		drafts: newDraftCache(500, 24*time.Hour),
 	}, nil
@@ -288,4 +290,18 @@ func (b *Bot) trigger() {
 	if b.cfg.Reconciler != nil {
 		b.cfg.Reconciler.Trigger()
 	}
+}
+
+// objectResolver turns free text ("the claims tables") into object clauses.
+type objectResolver interface {
+	ResolveObjects(cat *policy.Catalog, text string) ([]policy.Clause, []copilot.Match, error)
+}
+
+// resolverFor reuses the engine's per-catalog index when it has one; the
+// package-level copilot.ResolveObjects would index the catalog on every request.
+func resolverFor(engine copilot.Engine) objectResolver {
+	if r, ok := engine.(objectResolver); ok {
+		return r
+	}
+	return copilot.NewBuiltinEngine()
 }

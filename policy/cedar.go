@@ -26,7 +26,7 @@ import (
 // Action::"mask", annotated @effect("mask"): it never takes part in read
 // or write decisions, and asking Cedar whether (user, Action::"mask",
 // asset) is permitted answers whether the mask applies. Every policy
-// carries @id, @effect and, when set, @name and @duration annotations;
+// carries @effect and, when set, @id, @name and @duration annotations;
 // duration (temporary access) is enforced by Steward's grants, not Cedar.
 
 // CedarPolicy renders one policy as Cedar text.
@@ -53,7 +53,9 @@ func CedarPolicy(p Policy) (string, error) {
 	obj := cedarObjects(p.Objects)
 
 	var b strings.Builder
-	fmt.Fprintf(&b, "@id(%s)\n", cedarString(p.ID))
+	if p.ID != "" { // a draft has no id until it is saved
+		fmt.Fprintf(&b, "@id(%s)\n", cedarString(p.ID))
+	}
 	if p.Name != "" {
 		fmt.Fprintf(&b, "@name(%s)\n", cedarString(p.Name))
 	}

@@ -3,6 +3,8 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -41,16 +43,36 @@ func kindOf(p Policy) int {
 // stay in cache, so a decision misses on the user's one or two lines rather
 // than on a line of a per-policy row for every few candidates.
 type Evaluator struct {
-	cat        *Catalog
-	ix         *Index
-	policies   []Policy // ordered so that policies on the same tags are adjacent
-	kind       []uint8  // per policy
-	subj       *subjectProgram
-	users      *idTable
-	assets     *idTable
-	offs       []uint32 // asset position -> start of its candidates in cands
-	cands      []uint32 // policy numbers, ascending within each asset
-	assetKinds []uint8  // asset position -> bit set of its candidates' kinds
+	cat      *Catalog
+	ix       *Index
+	policies []Policy // ordered so that policies on the same tags are adjacent
+	kind     []uint8  // per policy
+	subj     *subjectProgram
+	users    *idTable
+	assets   *idTable
+	// Asset position a's run is cands[offs[a]:offs[a+1]]: runHead words
+	// saying where each kind's candidates end (allow-read, allow-write,
+	// deny-read, deny-write), then the candidate policy numbers grouped by
+	// kind in that order, masks last, ascending within a kind. Read then
+	// needs the first two groups and the third, write the second and the
+	// third and fourth: each is one contiguous slice.
+	offs  []uint32
+	cands []uint32
+}
+
+const runHead = 4
+
+// kindOrder lists the kinds in the order of a run's groups.
+var kindOrder = [...]uint8{kindAllowRead, kindAllowWrite, kindDenyRead, kindDenyWrite, kindMask}
+
+// candidates returns the policies whose objects select asset a, grouped by kind.
+func (e *Evaluator) candidates(a uint32) []uint32 {
+	return e.cands[e.offs[a]+runHead : e.offs[a+1]]
+}
+
+// sortedCandidates returns asset a's candidates in policy order.
+func (e *Evaluator) sortedCandidates(a uint32) []uint32 {
+	return slices.Sorted(slices.Values(e.candidates(a)))
 }
 
 // selects reports whether policy p's subjects select user u.
@@ -106,28 +128,34 @@ func NewEvaluator(c *Catalog, policies []Policy) (*Evaluator, error) {
 		return nil, fmt.Errorf("building evaluator: %w", errors.Join(errs...))
 	}
 	for a := 1; a <= nAssets; a++ {
-		counts[a] += counts[a-1]
+		counts[a] += counts[a-1] + runHead
 	}
 	e.offs = counts
-	e.cands = make([]uint32, counts[nAssets])
+	e.cands = makeLarge[uint32](int(counts[nAssets]))
 	fill := make([]uint32, nAssets)
-	copy(fill, counts[:nAssets])
-	for i, l := range lists {
-		for _, a := range l {
-			e.cands[fill[a]] = uint32(i)
-			fill[a]++
-		}
-		lists[i] = nil
+	for a := range fill {
+		fill[a] = counts[a] + runHead
 	}
-	e.assetKinds = make([]uint8, nAssets)
-	for a := range nAssets {
-		for _, p := range e.cands[e.offs[a]:e.offs[a+1]] {
-			e.assetKinds[a] |= 1 << e.kind[p]
+	for g, k := range kindOrder {
+		for i, l := range lists {
+			if e.kind[i] != k {
+				continue
+			}
+			for _, a := range l {
+				e.cands[fill[a]] = uint32(i)
+				fill[a]++
+			}
+		}
+		if g < runHead {
+			for a, f := range fill {
+				e.cands[counts[a]+uint32(g)] = f - counts[a] - runHead
+			}
 		}
 	}
+	clear(lists)
 	e.subj = compileSubjects(ix, e.policies)
-	e.users = newIDTable(ix.userIDs)
-	e.assets = newIDTable(ix.assetIDs)
+	e.users = newIDTable(ix.userIDs, func(p int) uint32 { return uint32(p) })
+	e.assets = newIDTable(ix.assetIDs, func(p int) uint32 { return counts[p] })
 	return e, nil
 }
 
@@ -144,49 +172,57 @@ func isEveryone(subjects [][]Term) bool {
 // A write policy also allows read; a deny on read also denies write.
 // Unknown users, assets and actions are never allowed.
 func (e *Evaluator) Allowed(userID, assetID string, action Action) bool {
-	u, ok := e.users.lookup(userID)
+	ut, at := e.users, e.assets
+	uh, ah := maphash.String(ut.seed, userID), maphash.String(at.seed, assetID)
+	// Read both home slots before deciding anything about either, so that
+	// their two cache misses overlap instead of queueing.
+	us, as := &ut.slots[uh&ut.mask], &at.slots[ah&at.mask]
+	if us.n|as.n == 0 {
+		return false
+	}
+	u, ok := ut.find(uh, userID)
 	if !ok {
 		return false
 	}
-	a, ok := e.assets.lookup(assetID)
+	run, ok := at.find(ah, assetID) // the asset's table holds where its run starts
 	if !ok {
 		return false
 	}
-	return e.allowed(u, a, action)
+	return e.allowed(u, run, action)
 }
 
-func (e *Evaluator) allowed(u, a uint32, action Action) bool {
-	var allow, deny uint8
+func (e *Evaluator) allowed(u, run uint32, action Action) bool {
+	head := (*[runHead]uint32)(e.cands[run : run+runHead])
+	list := e.cands[run+runHead:]
+	var allows, denies []uint32
 	switch action {
 	case Read:
-		allow, deny = 1<<kindAllowRead|1<<kindAllowWrite, 1<<kindDenyRead
+		allows, denies = list[:head[1]], list[head[1]:head[2]]
 	case Write:
-		allow, deny = 1<<kindAllowWrite, 1<<kindDenyRead|1<<kindDenyWrite
+		allows, denies = list[head[0]:head[1]], list[head[1]:head[3]]
 	default:
 		return false
 	}
-	// Most requests have no allow policy on the asset at all: they are
+	// Many requests have no allow policy on the asset at all: they are
 	// decided without reading the user.
-	if e.assetKinds[a]&allow == 0 {
+	if len(allows) == 0 {
 		return false
 	}
-	cands := e.cands[e.offs[a]:e.offs[a+1]]
-	kind := e.kind
 	sp := e.subj
 	row := sp.row(u)
 	// Allows first: without one, the denies need not be looked at.
 	allowed := false
-	for _, p := range cands {
-		if 1<<kind[p]&allow != 0 && sp.selects(p, row) {
+	for _, p := range allows {
+		if sp.selects(p, row) {
 			allowed = true
 			break
 		}
 	}
-	if !allowed || e.assetKinds[a]&deny == 0 {
-		return allowed
+	if !allowed {
+		return false
 	}
-	for _, p := range cands {
-		if 1<<kind[p]&deny != 0 && sp.selects(p, row) {
+	for _, p := range denies {
+		if sp.selects(p, row) {
 			return false
 		}
 	}
@@ -272,7 +308,7 @@ func (e *Evaluator) Explain(userID, assetID string, action Action) Explanation {
 	tags := allTags(asset)
 	var ex Explanation
 	var readOnly []string // allow-read policies, when write was asked
-	for _, p := range e.cands[e.offs[a]:e.offs[a+1]] {
+	for _, p := range e.sortedCandidates(a) {
 		if !e.selects(p, u) {
 			continue
 		}
@@ -365,7 +401,7 @@ func (e *Evaluator) maskedColumns(u, a uint32) []string {
 	asset := e.cat.Assets[e.ix.assetCat[a]]
 	var tags []string
 	masked := map[string]bool{}
-	for _, p := range e.cands[e.offs[a]:e.offs[a+1]] {
+	for _, p := range e.candidates(a) {
 		if e.kind[p] != kindMask || !e.selects(p, u) {
 			continue
 		}
@@ -431,7 +467,7 @@ func (e *Evaluator) AllAllowed() []Access {
 		return b
 	}
 	for a := range uint32(len(e.ix.assetIDs)) {
-		cands := e.cands[e.offs[a]:e.offs[a+1]]
+		cands := e.candidates(a)
 		if len(cands) == 0 {
 			continue
 		}

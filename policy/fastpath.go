@@ -1,47 +1,53 @@
 package policy
 
 import (
+	"encoding/binary"
 	"hash/maphash"
 	"math/bits"
 )
 
-// idTable maps ids to positions with open addressing over one flat slot
-// array, the ids themselves packed in position order into one byte arena.
-// A lookup touches the slot's cache line and the id's bytes, where a Go map
-// of strings touches its control word, its slot and the string's heap
-// object, usually three misses on a catalog this size.
+// idTable maps ids to a 32-bit payload (a position, or where the item's
+// data starts) with open addressing over one flat slot array. An id of up
+// to 23 bytes is kept in its slot, so a lookup usually reads one cache line,
+// where a Go map of strings reads its control word, its slot and the
+// string's heap object: three misses each on a catalog this size.
 type idTable struct {
 	seed  maphash.Seed
 	mask  uint64
 	slots []idSlot
-	arena []byte
+	arena []byte // ids too long for their slot
 }
 
-// idSlot is 16 bytes, so a probe reads one cache line. pos1 is the
-// position plus one; zero marks an empty slot.
+const idInline = 23
+
+// idSlot is 32 bytes, two to a cache line. n is the id's length plus one;
+// zero marks an empty slot. An id longer than idInline is in the arena, at
+// the offset stored in the first four bytes of id.
 type idSlot struct {
-	tag  uint32 // high half of the hash, compared before the id
-	pos1 uint32
-	off  uint32 // id bytes in arena
-	n    uint32
+	tag     uint32 // high half of the hash, compared before the id
+	payload uint32
+	n       uint8
+	id      [idInline]byte
 }
 
-func newIDTable(ids []string) *idTable {
+func newIDTable(ids []string, payload func(i int) uint32) *idTable {
 	size := 16
 	for size < 2*len(ids) {
 		size *= 2
 	}
-	total := 0
-	for _, id := range ids {
-		total += len(id)
-	}
-	t := &idTable{seed: maphash.MakeSeed(), mask: uint64(size - 1), slots: make([]idSlot, size), arena: make([]byte, 0, total)}
+	t := &idTable{seed: maphash.MakeSeed(), mask: uint64(size - 1), slots: makeLarge[idSlot](size)}
 	for p, id := range ids {
 		h := maphash.String(t.seed, id)
-		s := idSlot{tag: uint32(h >> 32), pos1: uint32(p) + 1, off: uint32(len(t.arena)), n: uint32(len(id))}
-		t.arena = append(t.arena, id...)
+		s := idSlot{tag: uint32(h >> 32), payload: payload(p), n: uint8(min(len(id), 255-1) + 1)}
+		if len(id) <= idInline {
+			copy(s.id[:], id)
+		} else {
+			binary.LittleEndian.PutUint32(s.id[:4], uint32(len(t.arena)))
+			binary.LittleEndian.PutUint32(s.id[4:8], uint32(len(id)))
+			t.arena = append(t.arena, id...)
+		}
 		for i := h & t.mask; ; i = (i + 1) & t.mask {
-			if t.slots[i].pos1 == 0 {
+			if t.slots[i].n == 0 {
 				t.slots[i] = s
 				break
 			}
@@ -51,20 +57,36 @@ func newIDTable(ids []string) *idTable {
 }
 
 func (t *idTable) lookup(id string) (uint32, bool) {
-	h := maphash.String(t.seed, id)
+	return t.find(maphash.String(t.seed, id), id)
+}
+
+// find looks id up given its hash.
+func (t *idTable) find(h uint64, id string) (uint32, bool) {
 	tag := uint32(h >> 32)
 	for i := h & t.mask; ; i = (i + 1) & t.mask {
 		s := &t.slots[i]
-		if s.pos1 == 0 {
+		if s.n == 0 {
 			return 0, false
 		}
-		if s.tag == tag && int(s.n) == len(id) && string(t.arena[s.off:s.off+s.n]) == id {
-			return s.pos1 - 1, true
+		if s.tag == tag && t.same(s, id) {
+			return s.payload, true
 		}
 	}
 }
 
-func (t *idTable) bytes() int { return 16*len(t.slots) + len(t.arena) }
+func (t *idTable) same(s *idSlot, id string) bool {
+	if len(id) <= idInline {
+		return int(s.n) == len(id)+1 && string(s.id[:len(id)]) == id
+	}
+	if int(s.n) != min(len(id), 255-1)+1 {
+		return false
+	}
+	off := binary.LittleEndian.Uint32(s.id[:4])
+	n := binary.LittleEndian.Uint32(s.id[4:8])
+	return int(n) == len(id) && string(t.arena[off:off+n]) == id
+}
+
+func (t *idTable) bytes() int { return 32*len(t.slots) + len(t.arena) }
 
 // subjectProgram decides policies' subjects against a user directly, from a
 // small bitmap per user over the features (attribute values and groups)
@@ -135,7 +157,7 @@ func compileSubjects(ix *Index, policies []Policy) *subjectProgram {
 	}
 	sp.off[len(policies)] = uint32(len(sp.prog))
 	sp.words = max(1, (len(users)+63)/64)
-	sp.feats = make([]uint64, len(ix.userIDs)*sp.words)
+	sp.feats = makeLarge[uint64](len(ix.userIDs) * sp.words)
 	for f, b := range users {
 		word, bit := f>>6, uint64(1)<<(f&63)
 		for wi, w := range b {

@@ -32,6 +32,10 @@ func (s *Store) AppendAudit(ctx context.Context, e approvals.AuditEntry) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
+	// An entry on its own records something someone did: it needs a who.
+	if e.Actor == "" {
+		return fmt.Errorf("%s: %w", what, invalid("audit entry %s has no actor", e.ID))
+	}
 	ref := s.doc(colAudit, e.ID)
 	return s.cas(ctx, what, []*fs.DocumentRef{ref}, nil, func(snaps, _ []*fs.DocumentSnapshot, p *plan) error {
 		if snaps[0].Exists() {
@@ -62,19 +66,7 @@ func (s *Store) ListAudit(ctx context.Context, f approvals.AuditFilter) ([]appro
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
 	}
-	out := []approvals.AuditEntry{}
-	err := s.query(ctx, "listing the audit log", q, func(snap *fs.DocumentSnapshot) error {
-		var d auditDoc
-		if err := snap.DataTo(&d); err != nil {
-			return err
-		}
-		out = append(out, d.entry())
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return queryAll(ctx, s, "listing the audit log", q, auditDoc.entry)
 }
 
 // clampNanos turns a query bound into Unix nanoseconds, saturating outside

@@ -2,6 +2,8 @@ package firestore
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,11 +14,27 @@ import (
 	"github.com/steward-dev/steward/approvals"
 )
 
+// maxClaimKey is long enough for a prefix and two ids (a grant id is
+// request:asset), as the SQLite store allows.
+const maxClaimKey = 1024
+
+// claimDocID is docID(key), or for a key too long for a Firestore document
+// id (1500 bytes) a digest of it. "%H" never starts a plain docID, which
+// writes '%' only as %25, so the two kinds of id cannot collide.
+func claimDocID(key string) string {
+	id := docID(key)
+	if len(id) <= 1000 {
+		return id
+	}
+	sum := sha256.Sum256([]byte(key))
+	return "%H" + hex.EncodeToString(sum[:])
+}
+
 // Claim records key until expires if it is free or its last claim has
 // expired (at now >= expiry), and reports whether this caller got it.
 func (s *Store) Claim(ctx context.Context, key string, now, expires time.Time) (bool, error) {
 	what := "claiming " + key
-	if err := checkText("claim key", key, 2*maxIDLen); err != nil {
+	if err := checkText("claim key", key, maxClaimKey); err != nil {
 		return false, fmt.Errorf("%s: %w", what, err)
 	}
 	if key == "" {
@@ -34,7 +52,7 @@ func (s *Store) Claim(ctx context.Context, key string, now, expires time.Time) (
 			return false, fmt.Errorf("%s: %w", what, err)
 		}
 	}
-	ref := s.doc(colClaims, key)
+	ref := s.client.Collection(colClaims).Doc(claimDocID(key))
 	var won bool
 	err := s.cas(ctx, what, []*fs.DocumentRef{ref}, nil, func(snaps, _ []*fs.DocumentSnapshot, p *plan) error {
 		won = false

@@ -24,7 +24,7 @@
 //	requests/{request}                 access requests with their reviews
 //	grants/{request}:{asset}           grants; ids come from approvals.GrantsFor
 //	audit/{entry}                      append-only audit log (created, never updated)
-//	claims/{key}                       idempotency keys with their expiry
+//	claims/{key}                       idempotency keys with their expiry (long keys: a digest, see claimDocID)
 //	leases/{name}                      named leases: holder and expiry
 //	messagerefs/{request}/kinds/{kind} Slack message references
 //	recerts/{item}                     recertification items

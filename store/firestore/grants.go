@@ -3,8 +3,6 @@ package firestore
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	fs "cloud.google.com/go/firestore"
@@ -33,12 +31,7 @@ func (s *Store) ListGrants(ctx context.Context, f approvals.GrantFilter) ([]appr
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(out, func(a, b approvals.Grant) int {
-		if c := a.GrantedAt.Compare(b.GrantedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	sortOldestFirst(out, func(g approvals.Grant) (time.Time, string) { return g.GrantedAt, g.ID })
 	return out, nil
 }
 
@@ -54,19 +47,7 @@ func (s *Store) GrantsDueBefore(ctx context.Context, t time.Time) ([]approvals.G
 }
 
 func (s *Store) grants(ctx context.Context, what string, q fs.Query) ([]approvals.Grant, error) {
-	out := []approvals.Grant{}
-	err := s.query(ctx, what, q, func(snap *fs.DocumentSnapshot) error {
-		var d grantDoc
-		if err := snap.DataTo(&d); err != nil {
-			return err
-		}
-		out = append(out, d.grant())
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return queryAll(ctx, s, what, q, grantDoc.grant)
 }
 
 // EndGrant moves an active grant to expired or revoked, exactly once.
@@ -78,15 +59,7 @@ func (s *Store) EndGrant(ctx context.Context, id string, to approvals.GrantState
 	if to != approvals.GrantExpired && to != approvals.GrantRevoked {
 		return approvals.Grant{}, fmt.Errorf("%s: %w", what, invalid("a grant ends as expired or revoked, not %q", to))
 	}
-	if err := checkTime("end time", at); err != nil {
-		return approvals.Grant{}, fmt.Errorf("%s: %w", what, err)
-	}
-	if at.IsZero() {
-		at = time.Now()
-	}
-	at = at.UTC()
-	now := time.Now().UTC()
-	audit, err := s.prepareAudit(audit, now)
+	at, now, audit, err := s.prepareEvent("end time", actor, at, audit)
 	if err != nil {
 		return approvals.Grant{}, fmt.Errorf("%s: %w", what, err)
 	}

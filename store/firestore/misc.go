@@ -3,8 +3,6 @@ package firestore
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	fs "cloud.google.com/go/firestore"
@@ -34,6 +32,11 @@ func validateRecert(item approvals.RecertItem) error {
 	if !validRecertState(item.State) {
 		return invalid("%s: state %q is not open, kept, revoked or escalated", where, item.State)
 	}
+	switch item.Recommendation {
+	case "", "keep", "revoke":
+	default:
+		return invalid("%s: recommendation %q is not keep or revoke", where, item.Recommendation)
+	}
 	if err := checkText(where+": why", item.Why, maxTextLen); err != nil {
 		return err
 	}
@@ -48,23 +51,17 @@ func validateRecert(item approvals.RecertItem) error {
 // CreateRecert stores a new recertification item with its audit entry.
 func (s *Store) CreateRecert(ctx context.Context, item approvals.RecertItem, audit approvals.AuditEntry) error {
 	what := "creating recertification " + item.ID
+	now := time.Now().UTC()
+	if item.State == "" {
+		item.State = approvals.RecertOpen
+	}
+	if item.CreatedAt.IsZero() {
+		item.CreatedAt = now
+	}
 	if err := validateRecert(item); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	now := time.Now().UTC()
-	audit, err := s.prepareAudit(audit, now)
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	ref := s.doc(colRecerts, item.ID)
-	return s.cas(ctx, what, []*fs.DocumentRef{ref}, nil, func(snaps, _ []*fs.DocumentSnapshot, p *plan) error {
-		if snaps[0].Exists() {
-			return fmt.Errorf("%w: recertification %s exists", approvals.ErrConflict, item.ID)
-		}
-		p.create(ref, toRecertDoc(item))
-		s.audit(p, audit, now)
-		return nil
-	})
+	return s.createWithAudit(ctx, what, "recertification "+item.ID, s.doc(colRecerts, item.ID), toRecertDoc(item), audit, now)
 }
 
 // ListRecerts returns matching items, oldest first.
@@ -79,24 +76,11 @@ func (s *Store) ListRecerts(ctx context.Context, f approvals.RecertFilter) ([]ap
 	if f.GrantID != "" {
 		q = q.Where("grant_id", "==", f.GrantID)
 	}
-	out := []approvals.RecertItem{}
-	err := s.query(ctx, "listing recertifications", q, func(snap *fs.DocumentSnapshot) error {
-		var d recertDoc
-		if err := snap.DataTo(&d); err != nil {
-			return err
-		}
-		out = append(out, d.item())
-		return nil
-	})
+	out, err := queryAll(ctx, s, "listing recertifications", q, recertDoc.item)
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(out, func(a, b approvals.RecertItem) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	sortOldestFirst(out, func(it approvals.RecertItem) (time.Time, string) { return it.CreatedAt, it.ID })
 	return out, nil
 }
 
@@ -105,6 +89,9 @@ func (s *Store) UpdateRecert(ctx context.Context, item approvals.RecertItem, fro
 	what := fmt.Sprintf("updating recertification %s to %s", item.ID, item.State)
 	if err := validateRecert(item); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
+	}
+	if !validRecertState(from) {
+		return fmt.Errorf("%s: %w", what, invalid("expected state %q is not open, kept, revoked or escalated", from))
 	}
 	now := time.Now().UTC()
 	audit, err := s.prepareAudit(audit, now)
@@ -146,6 +133,11 @@ func validateRecommendation(r approvals.Recommendation) error {
 	if err := checkText(where+": why", r.Why, maxTextLen); err != nil {
 		return err
 	}
+	for i, id := range r.Support {
+		if err := checkID(fmt.Sprintf("%s: supporting request %d", where, i+1), id); err != nil {
+			return err
+		}
+	}
 	for _, t := range []time.Time{r.CreatedAt, r.DecidedAt} {
 		if err := checkTime(where+": time", t); err != nil {
 			return err
@@ -154,26 +146,23 @@ func validateRecommendation(r approvals.Recommendation) error {
 	return checkSize(where, r, maxRecordBytes)
 }
 
-// SaveRecommendation stores a new recommendation with its audit entry.
+// SaveRecommendation stores a new recommendation with its audit entry;
+// ErrConflict if the id exists, whatever its state. Recommend reads that as
+// "already proposed", so a proposal is made (and its card posted) once;
+// changing an open one is UpdateRecommendation's job.
 func (s *Store) SaveRecommendation(ctx context.Context, r approvals.Recommendation, audit approvals.AuditEntry) error {
 	what := "saving recommendation " + r.ID
+	now := time.Now().UTC()
+	if r.State == "" {
+		r.State = approvals.RecommendationOpen
+	}
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = now
+	}
 	if err := validateRecommendation(r); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	now := time.Now().UTC()
-	audit, err := s.prepareAudit(audit, now)
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	ref := s.doc(colRecommendations, r.ID)
-	return s.cas(ctx, what, []*fs.DocumentRef{ref}, nil, func(snaps, _ []*fs.DocumentSnapshot, p *plan) error {
-		if snaps[0].Exists() {
-			return fmt.Errorf("%w: recommendation %s exists", approvals.ErrConflict, r.ID)
-		}
-		p.create(ref, toRecommendationDoc(r))
-		s.audit(p, audit, now)
-		return nil
-	})
+	return s.createWithAudit(ctx, what, "recommendation "+r.ID, s.doc(colRecommendations, r.ID), toRecommendationDoc(r), audit, now)
 }
 
 // ListRecommendations returns recommendations in state (all when empty), oldest first.
@@ -182,24 +171,11 @@ func (s *Store) ListRecommendations(ctx context.Context, state approvals.Recomme
 	if state != "" {
 		q = q.Where("state", "==", string(state))
 	}
-	out := []approvals.Recommendation{}
-	err := s.query(ctx, "listing recommendations", q, func(snap *fs.DocumentSnapshot) error {
-		var d recommendationDoc
-		if err := snap.DataTo(&d); err != nil {
-			return err
-		}
-		out = append(out, d.recommendation())
-		return nil
-	})
+	out, err := queryAll(ctx, s, "listing recommendations", q, recommendationDoc.recommendation)
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(out, func(a, b approvals.Recommendation) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	sortOldestFirst(out, func(r approvals.Recommendation) (time.Time, string) { return r.CreatedAt, r.ID })
 	return out, nil
 }
 

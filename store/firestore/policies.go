@@ -76,16 +76,8 @@ func (s *Store) PolicyHistory(ctx context.Context, id string) ([]policy.Policy, 
 	if err := checkID("policy id", id); err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	var out []policy.Policy
 	q := s.policyRef(id).Collection(colVersions).OrderBy("version", fs.Asc)
-	err := s.query(ctx, what, q, func(snap *fs.DocumentSnapshot) error {
-		var d policyDoc
-		if err := snap.DataTo(&d); err != nil {
-			return err
-		}
-		out = append(out, d.policy())
-		return nil
-	})
+	out, err := queryAll(ctx, s, what, q, policyDoc.policy)
 	if err != nil {
 		return nil, err
 	}
@@ -97,16 +89,8 @@ func (s *Store) PolicyHistory(ctx context.Context, id string) ([]policy.Policy, 
 
 // ListPolicies returns the latest version of every policy in force, by id.
 func (s *Store) ListPolicies(ctx context.Context) ([]policy.Policy, error) {
-	out := []policy.Policy{}
 	q := s.client.Collection(colPolicies).Where("retired", "==", false)
-	err := s.query(ctx, "listing policies", q, func(snap *fs.DocumentSnapshot) error {
-		var d policyHeadDoc
-		if err := snap.DataTo(&d); err != nil {
-			return err
-		}
-		out = append(out, d.policy())
-		return nil
-	})
+	out, err := queryAll(ctx, s, "listing policies", q, policyHeadDoc.policy)
 	if err != nil {
 		return nil, err
 	}

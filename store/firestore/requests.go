@@ -22,20 +22,7 @@ func (s *Store) CreateRequest(ctx context.Context, r approvals.Request, audit ap
 	if err := validateRequest(r); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	now := time.Now().UTC()
-	audit, err := s.prepareAudit(audit, now)
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	ref := s.requestRef(r.ID)
-	return s.cas(ctx, what, []*fs.DocumentRef{ref}, nil, func(snaps, _ []*fs.DocumentSnapshot, p *plan) error {
-		if snaps[0].Exists() {
-			return fmt.Errorf("%w: request %s exists", approvals.ErrConflict, r.ID)
-		}
-		p.create(ref, toRequestDoc(r))
-		s.audit(p, audit, now)
-		return nil
-	})
+	return s.createWithAudit(ctx, what, "request "+r.ID, s.requestRef(r.ID), toRequestDoc(r), audit, time.Now().UTC())
 }
 
 // GetRequest returns one request.
@@ -71,19 +58,7 @@ func (s *Store) ListRequests(ctx context.Context, f approvals.RequestFilter) ([]
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
 	}
-	out := []approvals.Request{}
-	err := s.query(ctx, "listing requests", q, func(snap *fs.DocumentSnapshot) error {
-		var d requestDoc
-		if err := snap.DataTo(&d); err != nil {
-			return err
-		}
-		out = append(out, d.request())
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return queryAll(ctx, s, "listing requests", q, requestDoc.request)
 }
 
 // Decide records one review in one transaction: it reads the request,
@@ -159,15 +134,12 @@ func (s *Store) TransitionRequest(ctx context.Context, id string, from []approva
 	if len(from) == 0 {
 		return approvals.Request{}, fmt.Errorf("%s: %w", what, invalid("no state to move from"))
 	}
-	if err := checkTime("transition time", at); err != nil {
-		return approvals.Request{}, fmt.Errorf("%s: %w", what, err)
+	for _, st := range from {
+		if !validRequestState(st) {
+			return approvals.Request{}, fmt.Errorf("%s: %w", what, invalid("%q is not a request state", st))
+		}
 	}
-	if at.IsZero() {
-		at = time.Now()
-	}
-	at = at.UTC()
-	now := time.Now().UTC()
-	audit, err := s.prepareAudit(audit, now)
+	at, now, audit, err := s.prepareEvent("transition time", actor, at, audit)
 	if err != nil {
 		return approvals.Request{}, fmt.Errorf("%s: %w", what, err)
 	}
@@ -197,8 +169,14 @@ func (s *Store) TransitionRequest(ctx context.Context, id string, from []approva
 			}
 			return &approvals.StateError{Subject: "request " + id, Have: string(r.State), Want: want}
 		}
+		if r.State == approvals.StatePending {
+			// Ending an undecided request is its decision: a later Decide
+			// then names who ended it and when.
+			r.DecidedBy, r.DecidedAt = actor, at
+		}
 		r.State, r.UpdatedAt = to, at
 		p.replace(snaps[0], toRequestDoc(r))
+		s.audit(p, audit, now)
 		if d.State == string(approvals.StateApproved) {
 			for _, snap := range grants {
 				var g grantDoc
@@ -207,9 +185,15 @@ func (s *Store) TransitionRequest(ctx context.Context, id string, from []approva
 				}
 				g.State, g.EndedAt, g.EndedNS, g.EndedBy = string(grantEnd), stamp(at), nanos(at), actor
 				p.replace(snap, g)
+				// Each grant's own history shows how it ended, as after EndGrant.
+				ga, err := s.prepareAudit(approvals.AuditEntry{At: at, Actor: actor, Action: "grant." + string(grantEnd),
+					Subject: "grant/" + g.ID, Detail: "request " + id + " " + string(to)}, now)
+				if err != nil {
+					return err
+				}
+				s.audit(p, ga, now)
 			}
 		}
-		s.audit(p, audit, now)
 		out = r
 		return nil
 	})

@@ -218,9 +218,10 @@ func validateRecommendation(r approvals.Recommendation) ([]byte, error) {
 	return body, checkSize("recommendation "+r.ID, len(body), maxRecord)
 }
 
-// SaveRecommendation stores a new recommendation or refreshes one that is
-// still open. One already accepted or dismissed is not proposed again:
-// ErrConflict.
+// SaveRecommendation stores a new recommendation; ErrConflict if the id
+// exists, whatever its state. Recommend reads ErrConflict as "already
+// proposed", so a proposal is made (and its card posted) once; changing an
+// open one is UpdateRecommendation's job.
 func (s *Store) SaveRecommendation(ctx context.Context, r approvals.Recommendation, audit approvals.AuditEntry) error {
 	now := s.now()
 	if r.State == "" {
@@ -234,22 +235,19 @@ func (s *Store) SaveRecommendation(ctx context.Context, r approvals.Recommendati
 		return fmt.Errorf("saving recommendation %s: %w", r.ID, err)
 	}
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		var state, before string
-		err := tx.QueryRowContext(ctx, `SELECT state, body FROM recommendations WHERE id = ?`, r.ID).Scan(&state, &before)
+		var state string
+		err := tx.QueryRowContext(ctx, `SELECT state FROM recommendations WHERE id = ?`, r.ID).Scan(&state)
 		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			before = ""
-		case err != nil:
+		case err == nil:
+			return fmt.Errorf("%w: recommendation %s is already proposed (%s)", approvals.ErrConflict, r.ID, state)
+		case !errors.Is(err, sql.ErrNoRows):
 			return err
-		case state != string(approvals.RecommendationOpen):
-			return fmt.Errorf("%w: it was already %s", approvals.ErrConflict, state)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO recommendations (id, state, created_at, body) VALUES (?, ?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET state = excluded.state, created_at = excluded.created_at, body = excluded.body`,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO recommendations (id, state, created_at, body) VALUES (?, ?, ?, ?)`,
 			r.ID, string(r.State), nanos(r.CreatedAt), string(body)); err != nil {
 			return err
 		}
-		return insertAudit(ctx, tx, auditDefaults(audit, now, "steward", "recommendation.saved", "recommendation/"+r.ID, before, string(body)))
+		return insertAudit(ctx, tx, auditDefaults(audit, now, "steward", "recommendation.created", "recommendation/"+r.ID, "", string(body)))
 	})
 	if err != nil {
 		return fmt.Errorf("saving recommendation %s: %w", r.ID, err)

@@ -25,5 +25,13 @@ func cases() []testCase {
 		{"WorkspaceTokenRoundTrip", testWorkspace},
 		{"InvalidRejectedNoWrite", testInvalidRejected},
 		{"ReopenLosesNothing", testReopen},
+		{"SaveRecommendationCreatesOnce", testSaveRecommendationCreatesOnce},
+		{"CreateRecertRecommendationDefaults", testCreateDefaults},
+		{"UpdateRecertUnknownFromInvalid", testUpdateRecertUnknownFrom},
+		{"TransitionPendingNamesWhoEnded", testTransitionPendingNamesWhoEnded},
+		{"TransitionAuditsEachGrant", testTransitionAuditsEachGrant},
+		{"ActorRequired", testActorRequired},
+		{"RecordFieldsChecked", testRecordFieldsChecked},
+		{"ClaimLongKey", testClaimLongKey},
 	}
 }

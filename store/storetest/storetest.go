@@ -25,12 +25,24 @@
 //   - EndGrant: to must be expired or revoked (else ErrInvalid); unknown id is
 //     ErrNotFound.
 //   - Claim and AcquireLease treat an expiry equal to now as passed. Claim
-//     needs expires after now; a lease needs a positive ttl. Releasing a lease
+//     needs expires after now and a key of 1..1024 characters; a lease needs
+//     a positive ttl. Releasing a lease
 //     one does not hold does nothing.
 //   - AppendAudit needs actor, action and subject, fills in a missing id and
 //     time, and refuses a reused id with ErrConflict. ListAudit is oldest first.
 //   - RecordUsage is all or nothing per batch. MessageRefs of a request with
 //     none is an empty list, not an error.
+//   - SaveRecommendation and CreateRecert only create: an existing id, in any
+//     state, is ErrConflict and changes nothing (Recommend reads ErrConflict
+//     as "already proposed"). An empty state is stored as open and a zero
+//     CreatedAt as now. A recertification's recommendation is "", keep or
+//     revoke; supporting request ids are ids.
+//   - UpdateRecert with an unknown expected state is ErrInvalid.
+//   - TransitionRequest out of pending sets DecidedBy/DecidedAt to the actor
+//     and time, so a later Decide names who ended it. Grants it ends get
+//     their own audit entry (grant.expired / grant.revoked on grant/<id>).
+//   - TransitionRequest, EndGrant and AppendAudit need an actor; unknown
+//     starting states are ErrInvalid.
 //
 // Times: the suite uses UTC times with nanosecond parts and expects them back
 // exactly (time.Time.Equal) and in UTC, because expiry is exact at the
