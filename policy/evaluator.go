@@ -131,7 +131,7 @@ func NewEvaluator(c *Catalog, policies []Policy) (*Evaluator, error) {
 		counts[a] += counts[a-1] + runHead
 	}
 	e.offs = counts
-	e.cands = makeLarge[uint32](int(counts[nAssets]))
+	e.cands = make([]uint32, counts[nAssets])
 	fill := make([]uint32, nAssets)
 	for a := range fill {
 		fill[a] = counts[a] + runHead

@@ -35,7 +35,7 @@ func newIDTable(ids []string, payload func(i int) uint32) *idTable {
 	for size < 2*len(ids) {
 		size *= 2
 	}
-	t := &idTable{seed: maphash.MakeSeed(), mask: uint64(size - 1), slots: makeLarge[idSlot](size)}
+	t := &idTable{seed: maphash.MakeSeed(), mask: uint64(size - 1), slots: make([]idSlot, size)}
 	for p, id := range ids {
 		h := maphash.String(t.seed, id)
 		s := idSlot{tag: uint32(h >> 32), payload: payload(p), n: uint8(min(len(id), 255-1) + 1)}
@@ -157,7 +157,7 @@ func compileSubjects(ix *Index, policies []Policy) *subjectProgram {
 	}
 	sp.off[len(policies)] = uint32(len(sp.prog))
 	sp.words = max(1, (len(users)+63)/64)
-	sp.feats = makeLarge[uint64](len(ix.userIDs) * sp.words)
+	sp.feats = make([]uint64, len(ix.userIDs)*sp.words)
 	for f, b := range users {
 		word, bit := f>>6, uint64(1)<<(f&63)
 		for wi, w := range b {
