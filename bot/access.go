@@ -364,14 +364,24 @@ func (b *Bot) coverageText(ctx context.Context, r approvals.Request) string {
 }
 
 // refreshCards redraws every card that shows the request.
-func (b *Bot) refreshCards(ctx context.Context, rsp responder, r approvals.Request) []approvals.MessageRef {
+//
+// clicked is the card whose button was pressed, when there is one: it is
+// updated even if its reference is not stored yet (a click can arrive while
+// the request's card reference is still being written).
+func (b *Bot) refreshCards(ctx context.Context, rsp responder, r approvals.Request, clicked ...Ref) []approvals.MessageRef {
 	refs, err := b.store.MessageRefs(ctx, r.ID)
 	if err != nil {
 		b.log.Error("loading message refs", "request", r.ID, "err", err)
-		return nil
+		refs = nil
 	}
 	card := b.requestCard(ctx, r)
 	var cards []approvals.MessageRef
+	for _, c := range clicked {
+		if c.Channel == "" || c.TS == "" || slices.ContainsFunc(refs, func(m approvals.MessageRef) bool { return m.Channel == c.Channel && m.TS == c.TS }) {
+			continue
+		}
+		refs = append(refs, approvals.MessageRef{RequestID: r.ID, Kind: kindCard, Channel: c.Channel, TS: c.TS})
+	}
 	for _, ref := range refs {
 		if ref.Kind != kindCard && !strings.HasPrefix(ref.Kind, kindDMCard) {
 			continue
@@ -398,7 +408,7 @@ func (b *Bot) decide(ctx context.Context, rsp responder, o Origin, requestID str
 		return
 	}
 	r := dec.Request
-	cards := b.refreshCards(ctx, rsp, r)
+	cards := b.refreshCards(ctx, rsp, r, Ref{Channel: o.Channel, TS: o.MessageTS})
 	verb := "approved"
 	if verdict == approvals.Reject {
 		verb = "denied"
