@@ -73,11 +73,7 @@ func runPolicyEval(_ context.Context, e env, args []string) error {
 	if err := requireFlags(fs, "policy eval", map[string]string{"catalog": *catPath, "policies": *polPath}); err != nil {
 		return err
 	}
-	c, err := loadCatalogCLI(e, *catPath)
-	if err != nil {
-		return err
-	}
-	ps, err := loadPolicies(*polPath)
+	c, ps, err := loadCatalogAndPolicies(e, *catPath, *polPath)
 	if err != nil {
 		return err
 	}
@@ -114,11 +110,7 @@ func runPolicyImpact(_ context.Context, e env, args []string) error {
 	if err := requireFlags(fs, "policy impact", map[string]string{"catalog": *catPath, "policy": *polPath}); err != nil {
 		return err
 	}
-	c, err := loadCatalogCLI(e, *catPath)
-	if err != nil {
-		return err
-	}
-	ps, err := loadPolicies(*polPath)
+	c, ps, err := loadCatalogAndPolicies(e, *catPath, *polPath)
 	if err != nil {
 		return err
 	}
@@ -180,11 +172,7 @@ func runPolicyCedar(_ context.Context, e env, args []string) error {
 	if err := requireFlags(fs, "policy cedar", map[string]string{"catalog": *catPath, "policies": *polPath}); err != nil {
 		return err
 	}
-	c, err := loadCatalogCLI(e, *catPath)
-	if err != nil {
-		return err
-	}
-	ps, err := loadPolicies(*polPath)
+	c, ps, err := loadCatalogAndPolicies(e, *catPath, *polPath)
 	if err != nil {
 		return err
 	}
@@ -201,4 +189,17 @@ func runPolicyCedar(_ context.Context, e env, args []string) error {
 	}
 	_, err = fmt.Fprintf(e.stdout, "%s\n%s", text, ents)
 	return err
+}
+
+// loadCatalogAndPolicies reads the two files every policy subcommand starts from.
+func loadCatalogAndPolicies(e env, catPath, polPath string) (*policy.Catalog, []policy.Policy, error) {
+	c, err := loadCatalogCLI(e, catPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	ps, err := loadPolicies(polPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, ps, nil
 }

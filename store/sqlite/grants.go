@@ -127,18 +127,12 @@ func (s *Store) EndGrant(ctx context.Context, id string, to approvals.GrantState
 	if to != approvals.GrantExpired && to != approvals.GrantRevoked {
 		return fail(invalid("a grant ends as expired or revoked, not %q", to))
 	}
-	if err := checkID("actor", actor); err != nil {
-		return fail(err)
-	}
-	if at.IsZero() {
-		at = s.now()
-	}
-	at = at.UTC()
-	if err := checkTime("time", at); err != nil {
+	at, err := s.eventTime(actor, at)
+	if err != nil {
 		return fail(err)
 	}
 	var out approvals.Grant
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx *sql.Tx) error {
 		g, err := listGrantByID(ctx, tx, id)
 		if err != nil {
 			return err
@@ -168,4 +162,16 @@ func listGrantByID(ctx context.Context, q queryer, id string) (approvals.Grant, 
 		return approvals.Grant{}, approvals.ErrNotFound
 	}
 	return gs[0], nil
+}
+
+// eventTime checks who ends a record and when, defaulting the time to now.
+func (s *Store) eventTime(actor string, at time.Time) (time.Time, error) {
+	if err := checkID("actor", actor); err != nil {
+		return time.Time{}, err
+	}
+	if at.IsZero() {
+		at = s.now()
+	}
+	at = at.UTC()
+	return at, checkTime("time", at)
 }

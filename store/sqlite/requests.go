@@ -213,18 +213,12 @@ func (s *Store) TransitionRequest(ctx context.Context, id string, from []approva
 			return fail(invalid("unknown state %q", st))
 		}
 	}
-	if err := checkID("actor", actor); err != nil {
-		return fail(err)
-	}
-	if at.IsZero() {
-		at = s.now()
-	}
-	at = at.UTC()
-	if err := checkTime("time", at); err != nil {
+	at, err := s.eventTime(actor, at)
+	if err != nil {
 		return fail(err)
 	}
 	var out approvals.Request
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx *sql.Tx) error {
 		r, err := loadRequest(ctx, tx, id)
 		if err != nil {
 			return err
