@@ -3,7 +3,6 @@ package policy
 import (
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"slices"
 	"sort"
 	"strings"
@@ -35,39 +34,35 @@ func kindOf(p Policy) int {
 // Evaluator decides access for a fixed catalog and policy set. It is
 // immutable once built and safe for concurrent use.
 //
-// For each asset it keeps the list of policies whose objects select it (an
-// inverted index in compressed-row form), and for each user a small bitmap
-// of the attribute values and groups that policies' subjects mention. A
-// decision walks the asset's candidates and runs each one's compiled
-// subjects against the user's bitmap: the policies' code is small enough to
-// stay in cache, so a decision misses on the user's one or two lines rather
-// than on a line of a per-policy row for every few candidates.
+// For each asset it keeps the policies whose objects select it (an inverted
+// index), grouped by kind, and for each user a small bitmap of the
+// attribute values and groups that policies' subjects mention. A decision
+// checks the asset's candidates against the user's bitmap; see decider for
+// how that is laid out.
 type Evaluator struct {
 	cat      *Catalog
 	ix       *Index
 	policies []Policy // ordered so that policies on the same tags are adjacent
 	kind     []uint8  // per policy
-	subj     *subjectProgram
-	users    *idTable
-	assets   *idTable
-	// Asset position a's run is cands[offs[a]:offs[a+1]]: runHead words
-	// saying where each kind's candidates end (allow-read, allow-write,
-	// deny-read, deny-write), then the candidate policy numbers grouped by
-	// kind in that order, masks last, ascending within a kind. Read then
-	// needs the first two groups and the third, write the second and the
-	// third and fourth: each is one contiguous slice.
-	offs  []uint32
-	cands []uint32
+	prog     *subjectProgram
+	fast     fastDecider
+	narrow   *decider[uint16] // fast, when it is uint16-wide; Allowed calls it without an interface
 }
 
-const runHead = 4
+// fastDecider is a decider of either width.
+type fastDecider interface {
+	allowed(userID, assetID string, action Action) bool
+	row(u uint32) []uint64
+	appendCandidates(dst []uint32, a uint32) []uint32
+	bytes() int
+}
 
 // kindOrder lists the kinds in the order of a run's groups.
 var kindOrder = [...]uint8{kindAllowRead, kindAllowWrite, kindDenyRead, kindDenyWrite, kindMask}
 
 // candidates returns the policies whose objects select asset a, grouped by kind.
 func (e *Evaluator) candidates(a uint32) []uint32 {
-	return e.cands[e.offs[a]+runHead : e.offs[a+1]]
+	return e.fast.appendCandidates(nil, a)
 }
 
 // sortedCandidates returns asset a's candidates in policy order.
@@ -77,7 +72,7 @@ func (e *Evaluator) sortedCandidates(a uint32) []uint32 {
 
 // selects reports whether policy p's subjects select user u.
 func (e *Evaluator) selects(p, u uint32) bool {
-	return e.subj.selects(p, e.subj.row(u))
+	return e.prog.selects(p, e.fast.row(u))
 }
 
 // policyUsers computes policy p's user set with the index's set algebra.
@@ -90,6 +85,12 @@ func (e *Evaluator) policyUsers(p uint32) bitset {
 
 // NewEvaluator validates the policies against the catalog and prepares decisions.
 func NewEvaluator(c *Catalog, policies []Policy) (*Evaluator, error) {
+	return newEvaluator(c, policies, false)
+}
+
+// newEvaluator builds with uint32 tables when wide is set or when policy
+// or feature numbers do not fit in uint16.
+func newEvaluator(c *Catalog, policies []Policy, wide bool) (*Evaluator, error) {
 	if c == nil {
 		return nil, errors.New("building evaluator: no catalog")
 	}
@@ -105,7 +106,7 @@ func NewEvaluator(c *Catalog, policies []Policy) (*Evaluator, error) {
 	seen := map[string]bool{}
 	lists := make([][]uint32, len(e.policies))
 	nAssets := len(ix.assetIDs)
-	counts := make([]uint32, nAssets+1)
+	runs := &candidateRuns{offs: make([]uint32, nAssets+1), ends: make([][len(kindOrder)]uint32, nAssets)}
 	for i, p := range e.policies {
 		if p.ID != "" {
 			if seen[p.ID] {
@@ -121,41 +122,40 @@ func NewEvaluator(c *Catalog, policies []Policy) (*Evaluator, error) {
 		}
 		lists[i] = assets.list()
 		for _, a := range lists[i] {
-			counts[a+1]++
+			runs.offs[a+1]++
 		}
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("building evaluator: %w", errors.Join(errs...))
 	}
 	for a := 1; a <= nAssets; a++ {
-		counts[a] += counts[a-1] + runHead
+		runs.offs[a] += runs.offs[a-1]
 	}
-	e.offs = counts
-	e.cands = make([]uint32, counts[nAssets])
-	fill := make([]uint32, nAssets)
-	for a := range fill {
-		fill[a] = counts[a] + runHead
-	}
+	runs.cands = make([]uint32, runs.offs[nAssets])
+	fill := slices.Clone(runs.offs[:nAssets])
 	for g, k := range kindOrder {
 		for i, l := range lists {
 			if e.kind[i] != k {
 				continue
 			}
 			for _, a := range l {
-				e.cands[fill[a]] = uint32(i)
+				runs.cands[fill[a]] = uint32(i)
 				fill[a]++
 			}
 		}
-		if g < runHead {
-			for a, f := range fill {
-				e.cands[counts[a]+uint32(g)] = f - counts[a] - runHead
-			}
+		for a, f := range fill {
+			runs.ends[a][g] = f - runs.offs[a]
 		}
 	}
 	clear(lists)
-	e.subj = compileSubjects(ix, e.policies)
-	e.users = newIDTable(ix.userIDs, func(p int) uint32 { return uint32(p) })
-	e.assets = newIDTable(ix.assetIDs, func(p int) uint32 { return counts[p] })
+	cs := compileSubjects(ix, e.policies)
+	e.prog = newSubjectProgram(cs)
+	if wide || len(e.policies) > 1<<16 || len(cs.users) > 1<<16 {
+		e.fast = newDecider[uint32](ix, cs, e.prog, runs)
+	} else {
+		e.narrow = newDecider[uint16](ix, cs, e.prog, runs)
+		e.fast = e.narrow
+	}
 	return e, nil
 }
 
@@ -172,67 +172,16 @@ func isEveryone(subjects [][]Term) bool {
 // A write policy also allows read; a deny on read also denies write.
 // Unknown users, assets and actions are never allowed.
 func (e *Evaluator) Allowed(userID, assetID string, action Action) bool {
-	ut, at := e.users, e.assets
-	uh, ah := maphash.String(ut.seed, userID), maphash.String(at.seed, assetID)
-	// Read both home slots before deciding anything about either, so that
-	// their two cache misses overlap instead of queueing.
-	us, as := &ut.slots[uh&ut.mask], &at.slots[ah&at.mask]
-	if us.n|as.n == 0 {
-		return false
+	if d := e.narrow; d != nil {
+		return d.allowed(userID, assetID, action)
 	}
-	u, ok := ut.find(uh, userID)
-	if !ok {
-		return false
-	}
-	run, ok := at.find(ah, assetID) // the asset's table holds where its run starts
-	if !ok {
-		return false
-	}
-	return e.allowed(u, run, action)
-}
-
-func (e *Evaluator) allowed(u, run uint32, action Action) bool {
-	head := (*[runHead]uint32)(e.cands[run : run+runHead])
-	list := e.cands[run+runHead:]
-	var allows, denies []uint32
-	switch action {
-	case Read:
-		allows, denies = list[:head[1]], list[head[1]:head[2]]
-	case Write:
-		allows, denies = list[head[0]:head[1]], list[head[1]:head[3]]
-	default:
-		return false
-	}
-	// Many requests have no allow policy on the asset at all: they are
-	// decided without reading the user.
-	if len(allows) == 0 {
-		return false
-	}
-	sp := e.subj
-	row := sp.row(u)
-	// Allows first: without one, the denies need not be looked at.
-	allowed := false
-	for _, p := range allows {
-		if sp.selects(p, row) {
-			allowed = true
-			break
-		}
-	}
-	if !allowed {
-		return false
-	}
-	for _, p := range denies {
-		if sp.selects(p, row) {
-			return false
-		}
-	}
-	return true
+	return e.fast.allowed(userID, assetID, action)
 }
 
 // clusterPolicies numbers policies so that those selecting the same assets
 // sit next to each other: policies are grouped by their rarest required
-// tag (or their asset). An asset's candidates then fall into a few groups,
-// so their bits in a user's row share a few cache lines.
+// tag (or their asset). An asset's candidates then fall into a few runs of
+// numbers, so their subject screens and checks share a few cache lines.
 func clusterPolicies(ix *Index, policies []Policy) []Policy {
 	anchor := func(p Policy) string {
 		for _, c := range p.Objects {
@@ -466,8 +415,9 @@ func (e *Evaluator) AllAllowed() []Access {
 		}
 		return b
 	}
+	var cands []uint32
 	for a := range uint32(len(e.ix.assetIDs)) {
-		cands := e.candidates(a)
+		cands = e.fast.appendCandidates(cands[:0], a)
 		if len(cands) == 0 {
 			continue
 		}

@@ -2,211 +2,313 @@ package policy
 
 import (
 	"encoding/binary"
-	"hash/maphash"
-	"math/bits"
+	"slices"
+	"unsafe"
 )
 
-// idTable maps ids to a 32-bit payload (a position, or where the item's
-// data starts) with open addressing over one flat slot array. An id of up
-// to 23 bytes is kept in its slot, so a lookup usually reads one cache line,
-// where a Go map of strings reads its control word, its slot and the
-// string's heap object: three misses each on a catalog this size.
-type idTable struct {
-	seed  maphash.Seed
-	mask  uint64
-	slots []idSlot
-	arena []byte // ids too long for their slot
+// decider answers Allowed from two tables laid out for memory latency, which
+// is what a decision on a large catalog waits for:
+//
+//   - users: a perfect hash to a fixed-size record holding the id and the
+//     user's feature row;
+//   - assets: a perfect hash to a fixed-size, cache-line-aligned record
+//     holding the id, where each kind's candidate policies end, and the
+//     candidates themselves (those that do not fit spill to a side array).
+//
+// So a decision reads the caller's two ids, two pilots and two records,
+// and the user's and asset's chains of reads overlap. Candidates are then
+// screened and checked against the row by fixed, mostly branch-free code
+// (subjectScreen, subjectCheck) whose tables stay in cache.
+type decider[W featureWord] struct {
+	users       *perfectHash
+	userRecs    []uint64
+	userStride  int // words per user record, a multiple of 8
+	userIDWords int // words of id before the row
+	userSlot    []uint32
+	rowWords    int
+
+	assets      *perfectHash
+	assetRecs   []byte
+	assetStride int // bytes per asset record, a multiple of 64
+	assetIDCap  int
+	inlineCap   int // candidates that fit in a record
+	assetSlot   []uint32
+	spill       []W
+
+	arena   []byte // ids too long for their record
+	screens []subjectScreen[W]
+	checks  []subjectCheck[W]
+	prog    *subjectProgram
 }
 
-const idInline = 23
+// A user record is [id: userIDWords words][row: rowWords words], padded to
+// whole cache lines. The id's first byte is its length and the id follows;
+// or longID, and bytes 4-7 hold where the id sits in the arena (as a
+// uint32 length, then the id); or emptySlot, which matches no id.
+const (
+	longID    = 0xff
+	emptySlot = 0xfe
+)
 
-// idSlot is 32 bytes, two to a cache line. n is the id's length plus one;
-// zero marks an empty slot. An id longer than idInline is in the arena, at
-// the offset stored in the first four bytes of id.
-type idSlot struct {
-	tag     uint32 // high half of the hash, compared before the id
-	payload uint32
-	n       uint8
-	id      [idInline]byte
-}
+// An asset record starts with a header of little-endian uint32s: the id's
+// length (or assetLongID, and the id's arena offset where the id would
+// be; or assetEmptySlot), how many candidates are inline, where the rest
+// start in spill, and the ends of the allow-read, allow-write, deny-read,
+// deny-write and mask groups. Then the id, then the candidates.
+const (
+	assetIDWord     = 0
+	assetInline     = 4
+	assetSpill      = 8
+	assetHead       = 12 // five group ends
+	assetHeader     = 32
+	assetLongID     = 1 << 30
+	assetEmptySlot  = 1 << 31
+	maxInlineID     = 96
+	recordAlignment = 64
+)
 
-func newIDTable(ids []string, payload func(i int) uint32) *idTable {
-	size := 16
-	for size < 2*len(ids) {
-		size *= 2
-	}
-	t := &idTable{seed: maphash.MakeSeed(), mask: uint64(size - 1), slots: make([]idSlot, size)}
-	for p, id := range ids {
-		h := maphash.String(t.seed, id)
-		s := idSlot{tag: uint32(h >> 32), payload: payload(p), n: uint8(min(len(id), 255-1) + 1)}
-		if len(id) <= idInline {
-			copy(s.id[:], id)
-		} else {
-			binary.LittleEndian.PutUint32(s.id[:4], uint32(len(t.arena)))
-			binary.LittleEndian.PutUint32(s.id[4:8], uint32(len(id)))
-			t.arena = append(t.arena, id...)
-		}
-		for i := h & t.mask; ; i = (i + 1) & t.mask {
-			if t.slots[i].n == 0 {
-				t.slots[i] = s
-				break
-			}
-		}
-	}
-	return t
-}
-
-func (t *idTable) lookup(id string) (uint32, bool) {
-	return t.find(maphash.String(t.seed, id), id)
-}
-
-// find looks id up given its hash.
-func (t *idTable) find(h uint64, id string) (uint32, bool) {
-	tag := uint32(h >> 32)
-	for i := h & t.mask; ; i = (i + 1) & t.mask {
-		s := &t.slots[i]
-		if s.n == 0 {
-			return 0, false
-		}
-		if s.tag == tag && t.same(s, id) {
-			return s.payload, true
-		}
-	}
-}
-
-func (t *idTable) same(s *idSlot, id string) bool {
-	if len(id) <= idInline {
-		return int(s.n) == len(id)+1 && string(s.id[:len(id)]) == id
-	}
-	if int(s.n) != min(len(id), 255-1)+1 {
+// allowed is Evaluator.Allowed on the fast tables.
+func (d *decider[W]) allowed(userID, assetID string, action Action) bool {
+	ux, ax := d.users.hash(userID), d.assets.hash(assetID)
+	us, as := int(d.users.slot(ux)), int(d.assets.slot(ax))
+	urec := d.userRecs[us*d.userStride : (us+1)*d.userStride]
+	arec := d.assetRecs[as*d.assetStride : (as+1)*d.assetStride]
+	if !d.isUser(urec, userID) || !d.isAsset(arec, assetID) {
 		return false
 	}
-	off := binary.LittleEndian.Uint32(s.id[:4])
-	n := binary.LittleEndian.Uint32(s.id[4:8])
-	return int(n) == len(id) && string(t.arena[off:off+n]) == id
-}
-
-func (t *idTable) bytes() int { return 32*len(t.slots) + len(t.arena) }
-
-// subjectProgram decides policies' subjects against a user directly, from a
-// small bitmap per user over the features (attribute values and groups)
-// that some policy's subjects mention. A user's features fit in a cache line
-// or two, where a bit per policy per user spans a dozen lines and a decision
-// misses on most of those its candidates touch.
-//
-// Each policy compiles to a run of words in prog:
-//
-//	nClauses, then per clause: nTerms, then per term: nValues<<1|negate, features...
-//
-// A group term has its group as its one feature.
-type subjectProgram struct {
-	words int      // feature words per user
-	feats []uint64 // user position -> feature bitmap
-	off   []uint32 // policy -> start of its code in prog
-	prog  []uint32
-}
-
-func compileSubjects(ix *Index, policies []Policy) *subjectProgram {
-	attrFeat := map[string]map[string]uint32{}
-	groupFeat := map[string]uint32{}
-	var users []bitset // feature -> the users who have it
-	feature := func(t Term, v string) uint32 {
-		if t.Group != "" {
-			if f, ok := groupFeat[t.Group]; ok {
-				return f
-			}
-			f := uint32(len(users))
-			groupFeat[t.Group] = f
-			users = append(users, ix.group[t.Group])
-			return f
-		}
-		m := attrFeat[t.Attribute]
-		if m == nil {
-			m = map[string]uint32{}
-			attrFeat[t.Attribute] = m
-		}
-		if f, ok := m[v]; ok {
-			return f
-		}
-		f := uint32(len(users))
-		m[v] = f
-		users = append(users, ix.attr[t.Attribute][v])
-		return f
+	row := urec[d.userIDWords : d.userIDWords+d.rowWords]
+	allowRead := binary.LittleEndian.Uint32(arec[assetHead:])
+	allowWrite := binary.LittleEndian.Uint32(arec[assetHead+4:])
+	var lo, denyEnd uint32
+	switch action {
+	case Read:
+		lo, denyEnd = 0, binary.LittleEndian.Uint32(arec[assetHead+8:])
+	case Write:
+		lo, denyEnd = allowRead, binary.LittleEndian.Uint32(arec[assetHead+12:])
+	default:
+		return false
 	}
-	sp := &subjectProgram{off: make([]uint32, len(policies)+1)}
-	for i, p := range policies {
-		sp.off[i] = uint32(len(sp.prog))
-		sp.prog = append(sp.prog, uint32(len(p.Subjects)))
-		for _, cl := range p.Subjects {
-			sp.prog = append(sp.prog, uint32(len(cl)))
-			for _, t := range cl {
-				neg := uint32(0)
-				if t.Negate {
-					neg = 1
-				}
-				if t.Group != "" {
-					sp.prog = append(sp.prog, 1<<1|neg, feature(t, ""))
-					continue
-				}
-				sp.prog = append(sp.prog, uint32(len(t.Values))<<1|neg)
-				for _, v := range t.Values {
-					sp.prog = append(sp.prog, feature(t, v))
-				}
-			}
-		}
+	// Most requests on a large catalog have no allow policy at all.
+	if lo == allowWrite || !d.anySelected(arec, lo, allowWrite, row) {
+		return false
 	}
-	sp.off[len(policies)] = uint32(len(sp.prog))
-	sp.words = max(1, (len(users)+63)/64)
-	sp.feats = make([]uint64, len(ix.userIDs)*sp.words)
-	for f, b := range users {
-		word, bit := f>>6, uint64(1)<<(f&63)
-		for wi, w := range b {
-			for w != 0 {
-				u := wi*64 + bits.TrailingZeros64(w)
-				sp.feats[u*sp.words+word] |= bit
-				w &= w - 1
-			}
-		}
-	}
-	return sp
+	return !d.anySelected(arec, allowWrite, denyEnd, row)
 }
 
-// row is user u's feature bitmap.
-func (sp *subjectProgram) row(u uint32) []uint64 {
-	return sp.feats[int(u)*sp.words : int(u+1)*sp.words]
+func (d *decider[W]) isUser(rec []uint64, id string) bool {
+	b := unsafe.Slice((*byte)(unsafe.Pointer(&rec[0])), 8*d.userIDWords)
+	switch b[0] {
+	case longID:
+		return d.inArena(binary.LittleEndian.Uint32(b[4:]), id)
+	case byte(len(id)):
+		return len(id) < len(b) && string(b[1:1+len(id)]) == id
+	}
+	return false
 }
 
-// selects reports whether policy p's subjects (an OR of ANDs of terms)
-// select the user whose feature bitmap is row.
-func (sp *subjectProgram) selects(p uint32, row []uint64) bool {
-	code := sp.prog[sp.off[p]:sp.off[p+1]]
-	nc := code[0]
-	i := 1
-	for range nc {
-		nt := code[i]
-		i++
-		ok := true
-		for range nt {
-			h := code[i]
-			nv := int(h >> 1)
-			i++
-			if ok {
-				hit := uint32(0)
-				for _, f := range code[i : i+nv] {
-					if row[f>>6]&(1<<(f&63)) != 0 {
-						hit = 1
-						break
-					}
-				}
-				ok = hit != h&1
-			}
-			i += nv
+// inArena reports whether the arena holds id at off.
+func (d *decider[W]) inArena(off uint32, id string) bool {
+	n := binary.LittleEndian.Uint32(d.arena[off:])
+	return int(n) == len(id) && string(d.arena[off+4:off+4+n]) == id
+}
+
+// toArena appends id to the arena and returns where it starts.
+func (d *decider[W]) toArena(id string) uint32 {
+	off := uint32(len(d.arena))
+	d.arena = binary.LittleEndian.AppendUint32(d.arena, uint32(len(id)))
+	d.arena = append(d.arena, id...)
+	return off
+}
+
+func (d *decider[W]) isAsset(rec []byte, id string) bool {
+	switch binary.LittleEndian.Uint32(rec[assetIDWord:]) {
+	case uint32(len(id)):
+		return len(id) <= d.assetIDCap && string(rec[assetHeader:assetHeader+len(id)]) == id
+	case assetLongID:
+		return d.inArena(binary.LittleEndian.Uint32(rec[assetHeader:]), id)
+	}
+	return false
+}
+
+// inline is the record's candidates that sit in the record.
+func (d *decider[W]) inline(rec []byte) []W {
+	n := binary.LittleEndian.Uint32(rec[assetInline:])
+	return unsafe.Slice((*W)(unsafe.Pointer(&rec[assetHeader+d.assetIDCap])), n)
+}
+
+// anySelected reports whether one of the record's candidates lo..hi-1
+// selects the user with this row.
+func (d *decider[W]) anySelected(rec []byte, lo, hi uint32, row []uint64) bool {
+	in := d.inline(rec)
+	n := uint32(len(in))
+	if lo < n && d.anyOf(in[lo:min(hi, n)], row) {
+		return true
+	}
+	if hi <= n {
+		return false
+	}
+	s := binary.LittleEndian.Uint32(rec[assetSpill:])
+	return d.anyOf(d.spill[s+max(lo, n)-n:s+hi-n], row)
+}
+
+func (d *decider[W]) anyOf(ps []W, row []uint64) bool {
+	for _, p := range ps {
+		// The screen turns most candidates away from the row alone; it is a
+		// predictable branch, where checking every candidate in full is not.
+		// (admits, written out.)
+		s := &d.screens[p]
+		if bit(row, s[0])|bit(row, s[1])|bit(row, s[2])|bit(row, s[3]) == 0 {
+			continue
 		}
-		if ok {
+		if c := &d.checks[p]; c.passes(row) && (c.exact || d.prog.selects(uint32(p), row)) {
 			return true
 		}
 	}
 	return false
 }
 
-func (sp *subjectProgram) bytes() int { return 8*len(sp.feats) + 4*len(sp.off) + 4*len(sp.prog) }
+func (d *decider[W]) row(u uint32) []uint64 {
+	s := int(d.userSlot[u])
+	return d.userRecs[s*d.userStride+d.userIDWords : s*d.userStride+d.userIDWords+d.rowWords]
+}
+
+// appendCandidates appends asset a's candidates, grouped by kind as in runs.
+func (d *decider[W]) appendCandidates(dst []uint32, a uint32) []uint32 {
+	s := int(d.assetSlot[a])
+	rec := d.assetRecs[s*d.assetStride : (s+1)*d.assetStride]
+	in := d.inline(rec)
+	for _, p := range in {
+		dst = append(dst, uint32(p))
+	}
+	total := binary.LittleEndian.Uint32(rec[assetHead+16:])
+	if rest := int(total) - len(in); rest > 0 {
+		off := int(binary.LittleEndian.Uint32(rec[assetSpill:]))
+		for _, p := range d.spill[off : off+rest] {
+			dst = append(dst, uint32(p))
+		}
+	}
+	return dst
+}
+
+func (d *decider[W]) bytes() int {
+	w := int(unsafe.Sizeof(W(0)))
+	return 8*len(d.userRecs) + 4*len(d.userSlot) + d.users.bytes() +
+		len(d.assetRecs) + 4*len(d.assetSlot) + d.assets.bytes() + w*len(d.spill) + len(d.arena) +
+		len(d.screens)*int(unsafe.Sizeof(subjectScreen[W]{})) + len(d.checks)*int(unsafe.Sizeof(subjectCheck[W]{})) +
+		d.prog.bytes()
+}
+
+// candidateRuns are every asset's candidate policies grouped by kind: asset
+// a's are cands[offs[a]:offs[a+1]], and ends[a] holds where its allow-read,
+// allow-write, deny-read, deny-write and mask groups end.
+type candidateRuns struct {
+	offs  []uint32
+	cands []uint32
+	ends  [][len(kindOrder)]uint32
+}
+
+func newDecider[W featureWord](ix *Index, cs *compiledSubjects, prog *subjectProgram, runs *candidateRuns) *decider[W] {
+	d := &decider[W]{prog: prog, rowWords: cs.rowWords()}
+	d.screens = make([]subjectScreen[W], len(cs.policies))
+	d.checks = make([]subjectCheck[W], len(cs.policies))
+	for p, clauses := range cs.policies {
+		d.checks[p], d.screens[p] = newSubjectCheck[W](clauses)
+	}
+	d.buildUsers(ix, cs)
+	d.buildAssets(ix, runs)
+	return d
+}
+
+func (d *decider[W]) buildUsers(ix *Index, cs *compiledSubjects) {
+	ids := ix.userIDs
+	idCap := inlineCap(ids, 63, 1) + 1 // the length byte, then the id
+	d.userIDWords = (idCap + 7) / 8
+	d.userStride = (d.userIDWords + d.rowWords + 7) / 8 * 8
+	var slots []uint32
+	d.users, slots = newPerfectHash(ids)
+	d.userSlot = slots
+	n := int(d.users.slots) * d.userStride
+	buf := make([]uint64, n+recordAlignment/8)
+	skip := int(-uintptr(unsafe.Pointer(unsafe.SliceData(buf)))) & (recordAlignment - 1) / 8
+	d.userRecs = buf[skip : skip+n : skip+n]
+	for s := range int(d.users.slots) {
+		d.userRecs[s*d.userStride] = emptySlot
+	}
+	rows := cs.rows(len(ids))
+	for u, id := range ids {
+		rec := d.userRecs[int(slots[u])*d.userStride : (int(slots[u])+1)*d.userStride]
+		b := unsafe.Slice((*byte)(unsafe.Pointer(&rec[0])), 8*d.userIDWords)
+		if len(id) < len(b) {
+			b[0] = byte(len(id))
+			copy(b[1:], id)
+		} else {
+			b[0] = longID
+			binary.LittleEndian.PutUint32(b[4:], d.toArena(id))
+		}
+		copy(rec[d.userIDWords:], rows[u*d.rowWords:(u+1)*d.rowWords])
+	}
+}
+
+func (d *decider[W]) buildAssets(ix *Index, runs *candidateRuns) {
+	ids := ix.assetIDs
+	d.assetIDCap = inlineCap(ids, maxInlineID, 4)
+	w := int(unsafe.Sizeof(W(0)))
+	// Records are sized so that the median asset's candidates fit.
+	sizes := make([]int, len(ids))
+	for a := range ids {
+		sizes[a] = int(runs.offs[a+1] - runs.offs[a])
+	}
+	slices.Sort(sizes)
+	median := 4
+	if len(sizes) > 0 {
+		median = max(median, sizes[len(sizes)/2])
+	}
+	candOff := assetHeader + d.assetIDCap
+	d.assetStride = max(recordAlignment, (candOff+w*median+recordAlignment-1)/recordAlignment*recordAlignment)
+	d.inlineCap = (d.assetStride - candOff) / w
+	var slots []uint32
+	d.assets, slots = newPerfectHash(ids)
+	d.assetSlot = slots
+	n := int(d.assets.slots) * d.assetStride
+	buf := make([]byte, n+recordAlignment)
+	skip := int(-uintptr(unsafe.Pointer(unsafe.SliceData(buf)))) & (recordAlignment - 1)
+	d.assetRecs = buf[skip : skip+n : skip+n]
+	for s := range int(d.assets.slots) {
+		binary.LittleEndian.PutUint32(d.assetRecs[s*d.assetStride:], assetEmptySlot)
+	}
+	for a, id := range ids {
+		rec := d.assetRecs[int(slots[a])*d.assetStride : (int(slots[a])+1)*d.assetStride]
+		if len(id) <= d.assetIDCap {
+			binary.LittleEndian.PutUint32(rec[assetIDWord:], uint32(len(id)))
+			copy(rec[assetHeader:], id)
+		} else {
+			binary.LittleEndian.PutUint32(rec[assetIDWord:], assetLongID)
+			binary.LittleEndian.PutUint32(rec[assetHeader:], d.toArena(id))
+		}
+		for g, end := range runs.ends[a] {
+			binary.LittleEndian.PutUint32(rec[assetHead+4*g:], end)
+		}
+		cands := runs.cands[runs.offs[a]:runs.offs[a+1]]
+		k := min(len(cands), d.inlineCap)
+		binary.LittleEndian.PutUint32(rec[assetInline:], uint32(k))
+		binary.LittleEndian.PutUint32(rec[assetSpill:], uint32(len(d.spill)))
+		in := unsafe.Slice((*W)(unsafe.Pointer(&rec[candOff])), k)
+		for i, p := range cands[:k] {
+			in[i] = W(p)
+		}
+		for _, p := range cands[k:] {
+			d.spill = append(d.spill, W(p))
+		}
+	}
+}
+
+// inlineCap is how many bytes of id a record keeps: enough for the longest
+// id up to limit, a multiple of unit, and at least 7 (with the length
+// byte, room for an arena offset).
+func inlineCap(ids []string, limit, unit int) int {
+	longest := 7
+	for _, id := range ids {
+		longest = max(longest, min(len(id), limit))
+	}
+	return (longest + unit - 1) / unit * unit
+}

@@ -11,10 +11,12 @@ import (
 )
 
 // Every (user, asset, action) of random small worlds, against the reference
-// rule (referenceAllowed, the reference matchers read straight off the policies): the compiled subjects and kind-grouped candidate runs must decide
-// exactly as the policies read.
+// rule (referenceAllowed, the reference matchers read straight off the
+// policies), with both widths of the fast tables. Some policies are grown
+// past what a subjectCheck holds (more clauses, terms and values), and the
+// small records make most assets spill, so every path of a decision runs.
 func TestAllowedMatchesReferenceExhaustively(t *testing.T) {
-	for seed := range uint64(4) {
+	for seed := range uint64(6) {
 		r := rand.New(rand.NewPCG(seed, 42))
 		c, err := genCatalog(r, 60, 300, 40, 8)
 		require.NoError(t, err)
@@ -22,22 +24,102 @@ func TestAllowedMatchesReferenceExhaustively(t *testing.T) {
 		// Some everyone and nobody subjects too.
 		ps[0].Subjects = [][]Term{{}}
 		ps[1].Subjects = [][]Term{}
-		e, err := NewEvaluator(c, ps)
-		require.NoError(t, err)
-		n := 0
-		for _, u := range c.Users {
-			for _, a := range c.Assets {
-				for _, act := range []Action{Read, Write} {
-					want := referenceAllowed(ps, u, a.ID, allTags(a), act)
-					if want {
-						n++
+		ps[2].Subjects = append(ps[2].Subjects, []Term{})
+		for i := 3; i < len(ps); i += 4 {
+			grow(r, c, &ps[i])
+		}
+		for _, wide := range []bool{false, true} {
+			e, err := newEvaluator(c, ps, wide)
+			require.NoError(t, err)
+			n := 0
+			for _, u := range c.Users {
+				for _, a := range c.Assets {
+					for _, act := range []Action{Read, Write} {
+						want := referenceAllowed(ps, u, a.ID, allTags(a), act)
+						if want {
+							n++
+						}
+						require.Equal(t, want, e.Allowed(u.ID, a.ID, act), "seed %d wide %v: %s %s %s", seed, wide, u.ID, act, a.ID)
+						require.Equal(t, want, e.Explain(u.ID, a.ID, act).Allowed, "seed %d wide %v: explain %s %s %s", seed, wide, u.ID, act, a.ID)
 					}
-					require.Equal(t, want, e.Allowed(u.ID, a.ID, act), "seed %d: %s %s %s", seed, u.ID, act, a.ID)
-					require.Equal(t, want, e.Explain(u.ID, a.ID, act).Allowed, "seed %d: explain %s %s %s", seed, u.ID, act, a.ID)
+				}
+			}
+			require.Positive(t, n, "seed %d: the world allows nothing, so the test proves little", seed)
+		}
+	}
+}
+
+// grow adds a clause, a term or values to p's subjects, past the size of a
+// subjectCheck.
+func grow(r *rand.Rand, c *Catalog, p *Policy) {
+	attrs := keys(c.Attributes)
+	term := func(n int) Term {
+		k := attrs[r.IntN(len(attrs))]
+		vals := keys(c.Attributes[k].Values)
+		t := Term{Attribute: k, Negate: r.IntN(4) == 0}
+		for range n {
+			t.Values = append(t.Values, vals[r.IntN(len(vals))])
+		}
+		return t
+	}
+	switch r.IntN(3) {
+	case 0: // a third and fourth clause
+		p.Subjects = append(p.Subjects, []Term{term(1)}, []Term{term(2), term(1)})
+	case 1: // a long clause
+		p.Subjects = append(p.Subjects, []Term{term(1), term(2), term(1), term(1), term(2)})
+	default: // a term with many values
+		if len(p.Subjects) > 0 {
+			p.Subjects[0] = append(p.Subjects[0], term(9))
+		}
+	}
+}
+
+// A subjectCheck is exact or a necessary condition, and so is a
+// subjectScreen: neither ever turns away a user the policy selects.
+func TestSubjectChecksNeverMissASelectedUser(t *testing.T) {
+	for seed := range uint64(4) {
+		r := rand.New(rand.NewPCG(seed, 7))
+		c, err := genCatalog(r, 300, 10, 30, 12)
+		require.NoError(t, err)
+		ps := genPolicies(r, c, 300)
+		for i := range ps {
+			if i%3 == 0 {
+				grow(r, c, &ps[i])
+			}
+		}
+		ix := NewIndex(c)
+		cs := compileSubjects(ix, ps)
+		prog := newSubjectProgram(cs)
+		rows := cs.rows(len(ix.userIDs))
+		w := cs.rowWords()
+		exact, screened := 0, 0
+		for p, clauses := range cs.policies {
+			check, screen := newSubjectCheck[uint16](clauses)
+			if check.exact {
+				exact++
+			}
+			want := ix.users(ps[p].Subjects)
+			for u := range uint32(len(ix.userIDs)) {
+				row := rows[int(u)*w : int(u+1)*w]
+				sel := prog.selects(uint32(p), row)
+				require.Equal(t, want.has(u), sel, "seed %d policy %d user %d: program", seed, p, u)
+				if sel {
+					require.True(t, check.passes(row), "seed %d policy %d user %d: check", seed, p, u)
+					require.True(t, admits(&screen, row), "seed %d policy %d user %d: screen", seed, p, u)
+				} else {
+					if check.exact {
+						require.False(t, check.passes(row), "seed %d policy %d user %d: exact check", seed, p, u)
+					}
+					if !admits(&screen, row) {
+						screened++
+					}
 				}
 			}
 		}
-		require.Positive(t, n, "seed %d: the world allows nothing, so the test proves little", seed)
+		// The checks earn their keep: most policies fit one, and the screen
+		// turns most unselected users away.
+		assert.Greater(t, exact, len(ps)/2, "seed %d: exact checks", seed)
+		assert.Greater(t, screened, len(ps)*len(ix.userIDs)/2, "seed %d: screened out", seed)
 	}
 }
 
@@ -75,21 +157,26 @@ func TestAllowedIDLengths(t *testing.T) {
 	assert.False(t, e.Allowed(ids[0], "asset-"+ids[0], Action("delete")))
 }
 
-// Many ids hash into a table a quarter full; every one is found at its own
-// position and absent ids are not found.
-func TestIDTable(t *testing.T) {
-	ids := make([]string, 5000)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("%0*d", 1+i%40, i)
+// Every id of a set gets its own slot, which slot() finds again; ids of
+// every length and count, including none and one.
+func TestPerfectHash(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 7, 5000, 60000} {
+		ids := make([]string, n)
+		for i := range ids {
+			ids[i] = fmt.Sprintf("%0*d", 1+i%40, i)
+		}
+		h, slots := newPerfectHash(ids)
+		require.Len(t, slots, n)
+		used := make([]bool, h.slots)
+		for i, id := range ids {
+			s := slots[i]
+			require.Less(t, uint64(s), h.slots)
+			require.False(t, used[s], "%s shares slot %d", id, s)
+			used[s] = true
+			require.Equal(t, uint64(s), h.slot(h.hash(id)), id)
+		}
+		if n > 100 {
+			assert.GreaterOrEqual(t, float64(n)/float64(h.slots), 0.9*slotLoad/100, "n=%d: slots used", n)
+		}
 	}
-	tab := newIDTable(ids, func(i int) uint32 { return uint32(i * 3) })
-	for i, id := range ids {
-		p, ok := tab.lookup(id)
-		require.True(t, ok, id)
-		require.Equal(t, uint32(i*3), p, id)
-		_, ok = tab.lookup(id + "!")
-		require.False(t, ok, id+"!")
-	}
-	_, ok := newIDTable(nil, nil).lookup("")
-	assert.False(t, ok)
 }
