@@ -55,6 +55,10 @@ type Store interface {
 	// first; a key whose expiry has passed can be claimed again. It makes
 	// redelivered events, double clicks, reminders and expiries happen once.
 	Claim(ctx context.Context, key string, now, expires time.Time) (bool, error)
+	// PurgeClaims deletes the claims whose expiry is at or before t and
+	// returns how many. An expired claim holds nothing, so this changes no
+	// behaviour; it only keeps the store from growing with every event.
+	PurgeClaims(ctx context.Context, t time.Time) (int, error)
 
 	// AcquireLease gives holder the named lease until now+ttl if it is free,
 	// expired or already the holder's.

@@ -458,6 +458,13 @@ func TestReminderExtendAndExpiry(t *testing.T) {
 	h.waitCall("chat.postMessage", func(c slackfake.Call) bool {
 		return c.Str("channel") == slackfake.DMChannel(jamal) && strings.Contains(c.JSON(), "has ended")
 	})
+
+	// The hourly tick purged the dedupe claims that had expired by then (the
+	// commands' and clicks' event claims), so the store does not grow with
+	// every event.
+	left, err := h.store.PurgeClaims(ctx, h.clock.Now())
+	require.NoError(t, err)
+	assert.Zero(t, left, "the tick already purged what had expired")
 }
 
 func TestPolicyEditModalSavesTheEditedPolicy(t *testing.T) {

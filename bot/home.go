@@ -246,8 +246,8 @@ func (b *Bot) onRecommendation(ctx context.Context, rsp responder, a Action) {
 }
 
 // tick does the periodic work: expire what is due, send reminders with an
-// Extend button, open recertifications, post new recommendations, and ask
-// the reconciler for a pass. Every step is once-only across replicas (the
+// Extend button, open recertifications, post new recommendations, purge
+// expired claims, and ask the reconciler for a pass. Every step is once-only across replicas (the
 // service uses store compare-and-set), so each replica may call it.
 func (b *Bot) tick(ctx context.Context, rsp responder) {
 	if ctx.Err() != nil {
@@ -302,9 +302,16 @@ func (b *Bot) tick(ctx context.Context, rsp responder) {
 			b.log.Error("sending recertification", "item", it.ID, "err", err)
 		}
 	}
-	// Recommendations change slowly; mine them hourly.
+	// Hourly: purge expired claims (event, click and reminder dedupe keys,
+	// which hold nothing once expired) and mine recommendations, which
+	// change slowly.
 	if last := b.lastRec.Load(); now.Unix()-last >= int64(time.Hour/time.Second) {
 		b.lastRec.Store(now.Unix())
+		if n, err := b.store.PurgeClaims(ctx, now); err != nil && ctx.Err() == nil {
+			b.log.Error("purging expired claims", "err", err)
+		} else if n > 0 {
+			b.log.Info("purged expired claims", "count", n)
+		}
 		recs, err := b.svc.Recommend(ctx)
 		if err != nil && ctx.Err() == nil {
 			b.log.Error("mining recommendations", "err", err)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	fs "cloud.google.com/go/firestore"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/steward-dev/steward/approvals"
 )
@@ -73,6 +75,76 @@ func (s *Store) Claim(ctx context.Context, key string, now, expires time.Time) (
 		return false, err
 	}
 	return won, nil
+}
+
+// purgePage bounds how many claims one PurgeClaims round reads and deletes.
+const purgePage = 500
+
+// PurgeClaims deletes claims whose expiry is at or before t, a page at a
+// time. Each delete requires the claim unchanged since it was read, so a
+// key claimed again meanwhile keeps its new claim.
+func (s *Store) PurgeClaims(ctx context.Context, t time.Time) (int, error) {
+	what := "purging expired claims"
+	if t.IsZero() {
+		return 0, fmt.Errorf("%s: %w", what, invalid("no time given"))
+	}
+	if err := checkTime("purge time", t); err != nil {
+		return 0, fmt.Errorf("%s: %w", what, err)
+	}
+	q := s.client.Collection(colClaims).Where("expires_ns", "<=", t.UnixNano()).Limit(purgePage)
+	total := 0
+	for {
+		var snaps []*fs.DocumentSnapshot
+		err := s.query(ctx, what, q, func(snap *fs.DocumentSnapshot) error {
+			snaps = append(snaps, snap)
+			return nil
+		})
+		if err != nil {
+			return total, err
+		}
+		n, err := s.deleteUnchanged(ctx, what, snaps)
+		total += n
+		if err != nil || len(snaps) < purgePage {
+			return total, err
+		}
+	}
+}
+
+// deleteUnchanged deletes each document that has not changed since snap
+// was read, and returns how many it deleted.
+func (s *Store) deleteUnchanged(ctx context.Context, what string, snaps []*fs.DocumentSnapshot) (int, error) {
+	if len(snaps) == 0 {
+		return 0, nil
+	}
+	if s.closed.Load() {
+		return 0, fmt.Errorf("%s: %w", what, errClosed)
+	}
+	cctx, cancel := s.callCtx(ctx)
+	defer cancel()
+	bw := s.client.BulkWriter(cctx)
+	jobs := make([]*fs.BulkWriterJob, 0, len(snaps))
+	for _, snap := range snaps {
+		j, err := bw.Delete(snap.Ref, fs.LastUpdateTime(snap.UpdateTime))
+		if err != nil {
+			bw.End()
+			return 0, s.fail(cctx, what, err)
+		}
+		jobs = append(jobs, j)
+	}
+	bw.End()
+	n := 0
+	for _, j := range jobs {
+		_, err := j.Results()
+		switch {
+		case err == nil:
+			n++
+		case status.Code(err) == codes.FailedPrecondition:
+			// Claimed again since the read.
+		default:
+			return n, s.fail(cctx, what, err)
+		}
+	}
+	return n, nil
 }
 
 // AcquireLease gives holder the lease until now+ttl if it is free, expired

@@ -90,6 +90,29 @@ func (s *Store) Claim(ctx context.Context, key string, now, expires time.Time) (
 	return won, nil
 }
 
+// PurgeClaims deletes claims whose expiry is at or before t.
+func (s *Store) PurgeClaims(ctx context.Context, t time.Time) (int, error) {
+	if t.IsZero() {
+		return 0, fmt.Errorf("purging claims: %w", invalid("no time given"))
+	}
+	if err := checkTime("purge time", t); err != nil {
+		return 0, fmt.Errorf("purging claims: %w", err)
+	}
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM claims WHERE expires_at <= ?`, t.UnixNano())
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("purging claims expired by %s: %w", t.UTC().Format(time.RFC3339), err)
+	}
+	return int(n), nil
+}
+
 // AcquireLease gives holder the lease until now+ttl if it is free, expired
 // (expiry at or before now) or already the holder's.
 func (s *Store) AcquireLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error) {

@@ -176,3 +176,35 @@ func testMessageRefs(t *testing.T, open Opener) {
 	require.NoError(t, err)
 	assert.Len(t, refs, 2, "rejected references wrote nothing")
 }
+
+// testPurgeClaims: purging deletes exactly the claims expired by the given
+// time; live claims keep holding, and a key claimed again is not purged.
+func testPurgeClaims(t *testing.T, open Opener) {
+	ctx := t.Context()
+	s := open(t, "a")
+	for i, key := range []string{"event:1", "event:2", "event:3"} {
+		ok, err := s.Claim(ctx, key, t0, t0.Add(time.Duration(i+1)*time.Minute))
+		require.NoError(t, err)
+		require.True(t, ok)
+	}
+	n, err := s.PurgeClaims(ctx, t0.Add(2*time.Minute))
+	require.NoError(t, err)
+	assert.Equal(t, 2, n, "event:1 and event:2 expired at or before the purge time")
+
+	held, err := s.Claim(ctx, "event:3", t0.Add(150*time.Second), t0.Add(time.Hour))
+	require.NoError(t, err)
+	assert.False(t, held, "event:3 is still claimed until t0+3m")
+	again, err := s.Claim(ctx, "event:1", t0.Add(2*time.Minute), t0.Add(10*time.Minute))
+	require.NoError(t, err)
+	assert.True(t, again, "a purged key can be claimed")
+
+	n, err = s.PurgeClaims(ctx, t0.Add(2*time.Minute))
+	require.NoError(t, err)
+	assert.Zero(t, n, "nothing else has expired by then")
+	n, err = s.PurgeClaims(ctx, t0.Add(time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, 2, n, "event:1's new claim and event:3")
+
+	_, err = s.PurgeClaims(ctx, time.Time{})
+	require.ErrorIs(t, err, approvals.ErrInvalid)
+}

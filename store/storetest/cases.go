@@ -33,5 +33,6 @@ func cases() []testCase {
 		{"ActorRequired", testActorRequired},
 		{"RecordFieldsChecked", testRecordFieldsChecked},
 		{"ClaimLongKey", testClaimLongKey},
+		{"PurgeClaims", testPurgeClaims},
 	}
 }

@@ -1,0 +1,2 @@
+-- PurgeClaims deletes expired claims by expiry.
+CREATE INDEX claims_expires_at ON claims (expires_at);
