@@ -180,3 +180,25 @@ func TestPerfectHash(t *testing.T) {
 		}
 	}
 }
+
+// Catalogs with no users, no assets or neither decide every request as
+// denied, whatever the ids.
+func TestAllowedOnEmptyCatalogs(t *testing.T) {
+	user := User{ID: "ana", Name: "Ana"}
+	asset := Asset{ID: "db.t", Name: "t"}
+	for name, c := range map[string]Catalog{
+		"empty":     {},
+		"no assets": {Users: []User{user}},
+		"no users":  {Assets: []Asset{asset}},
+	} {
+		cat, err := NewCatalog(c)
+		require.NoError(t, err, name)
+		for _, wide := range []bool{false, true} {
+			e, err := newEvaluator(cat, nil, wide)
+			require.NoError(t, err, name)
+			for _, ids := range [][2]string{{"ana", "db.t"}, {"", ""}, {"x", "y"}} {
+				assert.False(t, e.Allowed(ids[0], ids[1], Read), "%s: %v", name, ids)
+			}
+		}
+	}
+}
