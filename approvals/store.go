@@ -86,6 +86,8 @@ type Store interface {
 
 	SaveWorkspace(ctx context.Context, w Workspace) error
 	GetWorkspace(ctx context.Context, teamID string) (Workspace, error)
+	// ListWorkspaces returns every installed workspace, by team id.
+	ListWorkspaces(ctx context.Context) ([]Workspace, error)
 
 	Close() error
 }

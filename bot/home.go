@@ -331,12 +331,13 @@ func (b *Bot) tick(ctx context.Context, rsp responder) {
 
 // RunTicker does the periodic work (expiry, reminders with Extend,
 // recertification, recommendations, a reconcile) every interval until ctx
-// ends, answering through the Web API with the bot token.
+// ends, answering through the Web API with the bot token and the tokens of
+// the workspaces that installed the app (see workspacesResponder).
 func (b *Bot) RunTicker(ctx context.Context, every time.Duration, botToken, apiURL string) {
 	if apiURL == "" {
 		apiURL = DefaultAPIURL
 	}
-	rsp := newWebResponder(botToken, apiURL, nil)
+	rsp := newWorkspacesResponder(b.store, botToken, apiURL, nil)
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {

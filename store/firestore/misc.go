@@ -3,6 +3,8 @@ package firestore
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	fs "cloud.google.com/go/firestore"
@@ -298,6 +300,16 @@ func (s *Store) SaveWorkspace(ctx context.Context, w approvals.Workspace) error 
 }
 
 // GetWorkspace returns a workspace, bot token included.
+// ListWorkspaces returns every installed workspace, by team id.
+func (s *Store) ListWorkspaces(ctx context.Context) ([]approvals.Workspace, error) {
+	out, err := queryAll(ctx, s, "listing workspaces", s.client.Collection(colWorkspaces).Query, workspaceDoc.workspace)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b approvals.Workspace) int { return strings.Compare(a.TeamID, b.TeamID) })
+	return out, nil
+}
+
 func (s *Store) GetWorkspace(ctx context.Context, teamID string) (approvals.Workspace, error) {
 	what := "getting workspace " + teamID
 	if err := checkID("team id", teamID); err != nil {

@@ -116,3 +116,26 @@ func (s *Store) GetWorkspace(ctx context.Context, teamID string) (approvals.Work
 	w.InstalledAt = fromNanos(installed)
 	return w, nil
 }
+
+// ListWorkspaces returns every installed workspace, by team id.
+func (s *Store) ListWorkspaces(ctx context.Context) ([]approvals.Workspace, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT team_id, team_name, bot_user_id, bot_token, installed_by, installed_at FROM workspaces ORDER BY team_id`)
+	if err != nil {
+		return nil, fmt.Errorf("listing workspaces: %w", err)
+	}
+	defer rows.Close()
+	out := []approvals.Workspace{}
+	for rows.Next() {
+		var w approvals.Workspace
+		var installed sql.NullInt64
+		if err := rows.Scan(&w.TeamID, &w.TeamName, &w.BotUserID, &w.BotToken, &w.InstalledBy, &installed); err != nil {
+			return nil, fmt.Errorf("listing workspaces: %w", err)
+		}
+		w.InstalledAt = fromNanos(installed)
+		out = append(out, w)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing workspaces: %w", err)
+	}
+	return out, nil
+}

@@ -147,4 +147,17 @@ func testWorkspace(t *testing.T, open Opener) {
 	_, err = s.GetWorkspace(ctx, "T-missing")
 	require.ErrorIs(t, err, approvals.ErrNotFound)
 	require.ErrorIs(t, s.SaveWorkspace(ctx, approvals.Workspace{TeamName: "no id"}), approvals.ErrInvalid)
+
+	other := approvals.Workspace{TeamID: "T0000", TeamName: "Beta", BotToken: "xoxb-beta", InstalledAt: t0}
+	require.NoError(t, s.SaveWorkspace(ctx, other))
+	all, err := s.ListWorkspaces(ctx)
+	require.NoError(t, err)
+	require.Len(t, all, 2, "one per team, the reinstall replaced the first")
+	assert.Equal(t, []string{"T0000", "T0001"}, []string{all[0].TeamID, all[1].TeamID}, "by team id")
+	assert.Equal(t, "xoxb-rotated", all[1].BotToken)
+
+	empty, err := open(t, "b").ListWorkspaces(ctx)
+	require.NoError(t, err)
+	assert.NotNil(t, empty, "none is an empty list")
+	assert.Empty(t, empty)
 }
