@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,8 @@ const (
 	omar       = "U0OMAR"  // governance
 	priya      = "U0PRIYA" // owns the claims tables
 	jamal      = "U0JAMAL" // claims adjuster
+	rosa       = "U0ROSA"  // claims adjuster too
+	grace      = "U0GRACE" // owns analytics.claims_daily
 	zoe        = "U0ZOE"   // customer service, approves nothing
 	sofia      = "U0SOFIA" // owns actuarial tables
 	policyText = "Actuaries can read claims data for 30 days after completing security awareness training"
@@ -568,53 +571,253 @@ func TestPolicyListShowExplainRetire(t *testing.T) {
 	h.waitCall("chat.postEphemeral", func(c slackfake.Call) bool { return c.Str("user") == jamal })
 }
 
+// Recertification and recommendations come from the real code paths: an
+// approved standing grant ages past RecertAge and the tick opens a review, and
+// past approvals are mined by the hourly part of the tick. Nothing is seeded
+// into the store except the usage a connector would report.
 func TestRecertificationAndRecommendationCards(t *testing.T) {
+	t.Run("recertification", testRecertificationCard)
+	t.Run("recommendation", testRecommendationCard)
+}
+
+// dmCard waits for a DM to user whose JSON contains substr and returns it
+// with its ts.
+func (h *harness) dmCard(user, substr string) (slackfake.Call, string) {
+	h.t.Helper()
+	ch := slackfake.DMChannel(user)
+	c := h.waitCall("chat.postMessage", func(c slackfake.Call) bool {
+		return c.Str("channel") == ch && strings.Contains(c.JSON(), substr)
+	})
+	ts := ""
+	for _, m := range h.fake.Messages(ch) {
+		if jsonOf(m.Blocks) == jsonOf(c.Blocks()) {
+			ts = m.TS
+		}
+	}
+	require.NotEmpty(h.t, ts)
+	return c, ts
+}
+
+func buttonValue(blocks []any, actionID string) string {
+	for _, b := range buttons(blocks) {
+		if b.ActionID == actionID {
+			return b.Value
+		}
+	}
+	return ""
+}
+
+func testRecertificationCard(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	h.command(jamal, "/access", "claims.adjuster_notes for 2 days because triage")
-	ts, reqID := h.approvalCard("pg.claims.adjuster_notes")
+	rsp := newWebResponder(slackfake.BotToken, h.fake.APIURL(), nil)
+	const day = 24 * time.Hour
+	const asset = "pg.claims.adjuster_notes"
+
+	// Standing access. Neither /access nor the access form can ask for it
+	// (they always carry a duration), so the request is submitted through the
+	// service and routed by the bot as it routes a submitted access form.
+	res, err := h.svc.Submit(ctx, approvals.NewRequest{Requester: "jamal", Assets: []string{asset}, Standing: true, Reason: "ongoing fraud triage"})
+	require.NoError(t, err)
+	require.False(t, res.Covered)
+	h.bot.routeSubmitted(ctx, rsp, Origin{User: jamal}, res, "")
+	ts, reqID := h.approvalCard("ongoing fraud triage")
+	require.Equal(t, res.Request.ID, reqID)
+	card, _ := h.fake.Message(approvalsChannel, ts)
+	assert.Contains(t, jsonOf(card.Blocks), "standing access (no end date)")
+	h.dmCard(jamal, "is with the approvers")
 	h.click(priya, approvalsChannel, ts, actApprove, reqID)
 	h.waitCall("chat.update", func(c slackfake.Call) bool { return c.Str("ts") == ts && strings.Contains(c.JSON(), "Approved") })
 	gs, err := h.store.ListGrants(ctx, approvals.GrantFilter{RequestID: reqID})
 	require.NoError(t, err)
 	require.Len(t, gs, 1)
-	now := h.clock.Now()
-	item := approvals.RecertItem{ID: "rc-1", GrantID: gs[0].ID, Approver: "priya", Recommendation: "revoke",
-		Why: "no queries in 90 days", State: approvals.RecertOpen, CreatedAt: now, DueAt: now.Add(7 * 24 * time.Hour)}
-	require.NoError(t, h.store.CreateRecert(ctx, item, approvals.AuditEntry{ID: "a-rc-1", At: now, Actor: "steward", Action: "recert.created", Subject: "recert/rc-1"}))
-	rec := approvals.Recommendation{ID: "rec-1", Confidence: 0.9, Why: "every approved request for claims notes came from claims adjusters",
-		Support: []string{reqID}, State: approvals.RecommendationOpen, CreatedAt: now,
-		Policy: policy.Policy{ID: "rec-claims-notes", Name: "Claims adjusters read claims notes", Effect: policy.Allow, Action: policy.Read,
-			Subjects: [][]policy.Term{{{Attribute: "job_title", Values: []string{"Claims Adjuster"}}}},
-			Objects:  []policy.Clause{{Asset: "pg.claims.adjuster_notes"}}}}
-	require.NoError(t, h.store.SaveRecommendation(ctx, rec, approvals.AuditEntry{ID: "a-rec-1", At: now, Actor: "steward", Action: "recommendation.created", Subject: "recommendation/rec-1"}))
+	grant := gs[0]
+	require.Equal(t, approvals.GrantActive, grant.State)
+	require.True(t, grant.ExpiresAt.IsZero(), "a standing grant has no end")
 
-	// The approver sees the review item on App Home and revokes.
+	// The platform reports three queries in the first two days, none since.
+	lastQuery := grant.GrantedAt.Add(2 * day)
+	require.NoError(t, h.store.RecordUsage(ctx, []approvals.Usage{{User: "jamal", Asset: asset, Known: true,
+		QueryCount: 3, LastQueryAt: lastQuery, ReportedAt: lastQuery.Add(time.Hour)}}))
+
+	// A day short of the recertification age: no review yet.
+	age := h.svc.Config().RecertAge
+	require.Equal(t, approvals.DefaultRecertAge, age)
+	h.clock.Advance(age - day)
+	h.bot.tick(ctx, rsp)
+	items, err := h.store.ListRecerts(ctx, approvals.RecertFilter{})
+	require.NoError(t, err)
+	assert.Empty(t, items, "not old enough yet")
+
+	// Past the age: one review item for the asset's owner, DMed once even
+	// with two ticks.
+	h.clock.Advance(2 * day)
+	h.bot.tick(ctx, rsp)
+	h.bot.tick(ctx, rsp)
+	items, err = h.store.ListRecerts(ctx, approvals.RecertFilter{})
+	require.NoError(t, err)
+	require.Len(t, items, 1)
+	item := items[0]
+	assert.Equal(t, grant.ID, item.GrantID)
+	assert.Equal(t, "priya", item.Approver)
+	assert.Equal(t, approvals.RecertOpen, item.State)
+	assert.Equal(t, approvals.RecommendRevoke, item.Recommendation)
+	assert.Contains(t, item.Why, "Not used for 89 days")
+	assert.Contains(t, item.Why, "3 queries in all")
+	assert.Contains(t, item.Why, "ongoing fraud triage", "the stated reason")
+
+	review, reviewTS := h.dmCard(priya, "Access review")
+	js := review.JSON()
+	assert.Contains(t, js, "<@U0JAMAL>", "whose access")
+	assert.Contains(t, js, asset)
+	assert.Contains(t, js, "Recommendation: *revoke*")
+	assert.Contains(t, js, "Not used for 89 days")
+	assert.Contains(t, js, "Stated reason")
+	assert.Equal(t, item.ID, buttonValue(review.Blocks(), actRecertKeep))
+	assert.Equal(t, item.ID, buttonValue(review.Blocks(), actRecertRevoke))
+	var reviews int
+	for _, c := range h.fake.Calls("chat.postMessage") {
+		if c.Str("channel") == slackfake.DMChannel(priya) && strings.Contains(c.JSON(), "Access review") {
+			reviews++
+		}
+	}
+	assert.Equal(t, 1, reviews, "one review card, even with two ticks")
+
+	// The owner's App Home lists it too.
 	h.send("events_api", h.fake.AppHomeOpened(priya))
-	home := h.waitCall("views.publish", func(c slackfake.Call) bool { return c.Str("user_id") == priya })
-	assert.Contains(t, home.JSON(), "Access to recertify")
-	assert.Contains(t, home.JSON(), "no queries in 90 days")
-	h.send("interactive", h.fake.BlockAction(slackfake.Interaction{User: priya, ActionID: actRecertRevoke, Value: "rc-1"}))
-	require.Eventually(t, func() bool {
-		gs, _ := h.store.ListGrants(ctx, approvals.GrantFilter{RequestID: reqID})
-		return len(gs) == 1 && gs[0].State == approvals.GrantRevoked
-	}, 10*time.Second, 20*time.Millisecond)
+	home := h.waitCall("views.publish", func(c slackfake.Call) bool {
+		return c.Str("user_id") == priya && strings.Contains(c.JSON(), "Access to recertify")
+	})
+	assert.Contains(t, home.JSON(), "Not used for 89 days")
+	assert.Equal(t, item.ID, buttonValue(home.Blocks(), actRecertRevoke))
 
-	// Governance sees the recommendation; a non-governance click is refused; maya accepts.
-	h.send("events_api", h.fake.AppHomeOpened(maya))
-	home = h.waitCall("views.publish", func(c slackfake.Call) bool {
-		return c.Str("user_id") == maya && strings.Contains(c.JSON(), "Recommended policies")
-	})
-	assert.Contains(t, home.JSON(), "claims adjusters")
-	h.send("interactive", h.fake.BlockAction(slackfake.Interaction{User: jamal, ActionID: actRecAccept, Value: "rec-1"}))
-	h.waitCall("chat.postMessage", func(c slackfake.Call) bool {
-		return c.Str("channel") == slackfake.DMChannel(jamal) && strings.Contains(c.JSON(), "only members of the")
-	})
-	h.send("interactive", h.fake.BlockAction(slackfake.Interaction{User: maya, ActionID: actRecAccept, Value: "rec-1"}))
-	require.Eventually(t, func() bool {
-		ps, _ := h.store.ListPolicies(ctx)
-		return len(ps) == 1
-	}, 10*time.Second, 20*time.Millisecond)
+	// Someone who may not decide (from their App Home): refused, nothing changes.
+	h.send("interactive", h.fake.BlockAction(slackfake.Interaction{User: zoe, ActionID: actRecertRevoke, Value: item.ID}))
+	h.dmCard(zoe, "Nothing was changed")
+	gs, err = h.store.ListGrants(ctx, approvals.GrantFilter{RequestID: reqID})
+	require.NoError(t, err)
+	require.Len(t, gs, 1)
+	assert.Equal(t, approvals.GrantActive, gs[0].State)
+
+	// The owner revokes from the review card.
+	click := h.click(priya, slackfake.DMChannel(priya), reviewTS, actRecertRevoke, item.ID)
+	done := h.waitResponse(click["response_url"].(string), "revoked by")
+	assert.Contains(t, done.JSON(), "<@U0PRIYA>")
+	assert.Empty(t, buttons(done.Blocks()), "the answered card has no buttons")
+	gs, err = h.store.ListGrants(ctx, approvals.GrantFilter{RequestID: reqID})
+	require.NoError(t, err)
+	require.Len(t, gs, 1)
+	assert.Equal(t, approvals.GrantRevoked, gs[0].State)
+	r, err := h.store.GetRequest(ctx, reqID)
+	require.NoError(t, err)
+	assert.Equal(t, approvals.StateRevoked, r.State)
+	items, err = h.store.ListRecerts(ctx, approvals.RecertFilter{})
+	require.NoError(t, err)
+	require.Len(t, items, 1)
+	assert.Equal(t, approvals.RecertRevoked, items[0].State)
+	assert.Equal(t, "priya", items[0].DecidedBy)
+	assert.GreaterOrEqual(t, h.recon.count(), 1, "the reconciler is asked for a pass")
+}
+
+func testRecommendationCard(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	rsp := newWebResponder(slackfake.BotToken, h.fake.APIURL(), nil)
+
+	// The decision history, through /access and the approval cards: two
+	// claims adjusters approved three times for internal claims data, and a
+	// customer service representative denied.
+	approve := func(requester, text, reason, approver string) string {
+		t.Helper()
+		h.command(requester, "/access", text+" because "+reason)
+		ts, reqID := h.approvalCard(reason)
+		h.click(approver, approvalsChannel, ts, actApprove, reqID)
+		h.waitCall("chat.update", func(c slackfake.Call) bool { return c.Str("ts") == ts && strings.Contains(c.JSON(), "Approved") })
+		return reqID
+	}
+	support := []string{
+		approve(jamal, "claims.adjuster_notes for 2 days", "triage backlog", priya),
+		approve(rosa, "claims.adjuster_notes for 3 days", "subrogation review", priya),
+		approve(jamal, "analytics.claims_daily for 2 days", "weekly claims report", grace),
+	}
+	slices.Sort(support)
+	h.command(zoe, "/access", "claims.adjuster_notes for 1 day because curious about a caller")
+	ts, denyID := h.approvalCard("curious about a caller")
+	h.click(priya, approvalsChannel, ts, actDeny, denyID)
+	h.waitCall("views.open", contains(cbDeny))
+	view, ok := h.fake.LastView()
+	require.True(t, ok)
+	sub, err := h.fake.ViewSubmission(priya, view.ID, map[string]map[string]any{
+		"reason": {"reason": map[string]any{"type": "plain_text_input", "value": "Not needed for customer service"}}})
+	require.NoError(t, err)
+	h.send("interactive", sub)
+	h.waitCall("chat.update", func(c slackfake.Call) bool { return c.Str("ts") == ts && strings.Contains(c.JSON(), "Denied") })
+
+	// The hourly part of the tick mines the history and posts the proposal
+	// to the approvals channel.
+	isRecCard := func(c slackfake.Call) bool {
+		return c.Str("channel") == approvalsChannel && strings.Contains(c.JSON(), "New policy recommendations")
+	}
+	h.bot.tick(ctx, rsp)
+	post := h.waitCall("chat.postMessage", isRecCard)
+	js := post.JSON()
+	assert.Contains(t, js, "job_title=Claims Adjuster", "the subject the approved requesters share")
+	assert.Contains(t, js, "3 approved requests from 2 people")
+	assert.Contains(t, js, "none of the 1 people denied that data had it")
+	recID := buttonValue(post.Blocks(), actRecAccept)
+	require.NotEmpty(t, recID)
+	assert.Equal(t, recID, buttonValue(post.Blocks(), actRecDismiss))
+	var recTS string
+	for _, m := range h.fake.Messages(approvalsChannel) {
+		if jsonOf(m.Blocks) == jsonOf(post.Blocks()) {
+			recTS = m.TS
+		}
+	}
+	require.NotEmpty(t, recTS)
+	recs, err := h.store.ListRecommendations(ctx, approvals.RecommendationOpen)
+	require.NoError(t, err)
+	require.Len(t, recs, 1)
+	assert.Equal(t, recID, recs[0].ID)
+	assert.Equal(t, support, recs[0].Support)
+	assert.Equal(t, [][]policy.Term{{{Attribute: "job_title", Values: []string{"Claims Adjuster"}}}}, recs[0].Policy.Subjects)
+
+	// A non-governance click is refused and saves nothing.
+	h.click(jamal, approvalsChannel, recTS, actRecAccept, recID)
+	refused := h.waitCall("chat.postEphemeral", func(c slackfake.Call) bool { return c.Str("user") == jamal })
+	assert.Contains(t, refused.JSON(), "only members of the")
+	ps, err := h.store.ListPolicies(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, ps)
+
+	// Governance accepts: the policy is saved under the recommendation's id.
+	click := h.click(maya, approvalsChannel, recTS, actRecAccept, recID)
+	done := h.waitResponse(click["response_url"].(string), "accepted as policy")
+	assert.Contains(t, done.JSON(), recID)
+	assert.Contains(t, done.JSON(), "<@U0MAYA>")
+	ps, err = h.store.ListPolicies(ctx)
+	require.NoError(t, err)
+	require.Len(t, ps, 1)
+	assert.Equal(t, recID, ps[0].ID)
+	assert.Equal(t, "maya", ps[0].CreatedBy)
+	assert.Equal(t, recs[0].Policy.Subjects, ps[0].Subjects)
+	recs, err = h.store.ListRecommendations(ctx, approvals.RecommendationAccepted)
+	require.NoError(t, err)
+	require.Len(t, recs, 1)
+	assert.Equal(t, "maya", recs[0].DecidedBy)
+
+	// A claims adjuster now gets the access at once, and the next hourly
+	// mining proposes nothing again.
+	p := h.command(rosa, "/access", "claims.adjuster_notes for 1 day because a follow-up")
+	h.waitResponse(p["response_url"].(string), "already have read access")
+	h.clock.Advance(time.Hour)
+	h.bot.tick(ctx, rsp)
+	var posts int
+	for _, c := range h.fake.Calls("chat.postMessage") {
+		if isRecCard(c) {
+			posts++
+		}
+	}
+	assert.Equal(t, 1, posts)
 }
 
 // The same flow over wss:// and https://, as with the real Slack.
