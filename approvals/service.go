@@ -3,6 +3,7 @@ package approvals
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -196,6 +197,30 @@ func New(store Store, cat *policy.Catalog, now func() time.Time, cfg Config) *Se
 // made afterwards are authorised against the new one.
 func (s *Service) SetCatalog(c *policy.Catalog) {
 	s.cat.Store(newCatalogView(c, s.cfg.GovernanceGroup))
+}
+
+// ReplaceCatalog switches to cat (a reloaded catalog file, say) once it has
+// checked that what is running still holds under it: the governance group
+// exists and every saved policy validates against it. Otherwise nothing
+// changes and the error says what to fix first.
+func (s *Service) ReplaceCatalog(ctx context.Context, cat *policy.Catalog) error {
+	if cat == nil {
+		return fmt.Errorf("replacing the catalog: %w", ErrNoCatalog)
+	}
+	if g := s.cfg.GovernanceGroup; g != "" {
+		if _, ok := cat.Groups[g]; !ok {
+			return fmt.Errorf("replacing the catalog: it has no group %q, whose members govern policies and approvals", g)
+		}
+	}
+	ps, err := s.store.ListPolicies(ctx)
+	if err != nil {
+		return fmt.Errorf("replacing the catalog: reading the saved policies: %w", err)
+	}
+	if _, err := policy.NewEvaluator(cat, ps); err != nil {
+		return fmt.Errorf("replacing the catalog: saved policies name what it lacks (retire or edit them first): %w", err)
+	}
+	s.SetCatalog(cat)
+	return nil
 }
 
 // Catalog returns the catalog in use.

@@ -101,12 +101,13 @@ func (b *Bot) resolveAssets(what string) ([]string, string, error) {
 		slices.Sort(ids)
 		return slices.Compact(ids), "", nil
 	}
-	clauses, matches, err := b.objects.ResolveObjects(b.cat, what)
+	cat := b.catalog()
+	clauses, matches, err := b.objects.ResolveObjects(cat, what)
 	if err != nil {
 		return nil, "", fmt.Errorf("I couldn't tell which data you mean by “%s”: %w. Name the tables (e.g. `%s`) or the kind of data", what, err, b.exampleAsset())
 	}
-	for _, a := range b.cat.Assets {
-		if policy.MatchesAsset(a.ID, b.cat.AssetTags(a.ID), clauses) {
+	for _, a := range cat.Assets {
+		if policy.MatchesAsset(a.ID, cat.AssetTags(a.ID), clauses) {
 			ids = append(ids, a.ID)
 		}
 	}
@@ -124,8 +125,9 @@ func (b *Bot) resolveAssets(what string) ([]string, string, error) {
 }
 
 func (b *Bot) exampleAsset() string {
-	if len(b.cat.Assets) > 0 {
-		return b.cat.Assets[0].ID
+	cat := b.catalog()
+	if len(cat.Assets) > 0 {
+		return cat.Assets[0].ID
 	}
 	return "schema.table"
 }
@@ -231,7 +233,7 @@ func (b *Bot) postApprovalCards(ctx context.Context, rsp responder, r approvals.
 
 // requestCard renders a request for its approvers.
 func (b *Bot) requestCard(ctx context.Context, r approvals.Request) message {
-	u, _ := b.cat.User(r.Requester)
+	u, _ := b.catalog().User(r.Requester)
 	title := "Access request"
 	if r.ExtendsRequest != "" {
 		title = "Extension request"
@@ -258,13 +260,14 @@ func (b *Bot) requestCard(ctx context.Context, r approvals.Request) message {
 		bl = append(bl, section("*Requester*\n"+more(meta, 10, "\n")))
 	}
 	var assets []string
+	cat := b.catalog()
 	for _, id := range r.Assets {
-		a, _ := b.cat.Asset(id)
+		a, _ := cat.Asset(id)
 		line := "• `" + esc(id) + "`"
 		if a.Platform != "" {
 			line += " (" + esc(a.Platform) + ")"
 		}
-		if tags := b.cat.AssetTags(id); len(tags) > 0 {
+		if tags := cat.AssetTags(id); len(tags) > 0 {
 			var ts []string
 			for _, t := range tags {
 				ts = append(ts, esc(t))

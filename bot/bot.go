@@ -18,6 +18,8 @@ import (
 
 // Config wires the bot to the rest of Steward.
 type Config struct {
+	// Catalog is the approvals service's catalog; afterwards the bot follows
+	// the service's (Service.SetCatalog, when the file is reloaded).
 	Catalog   *policy.Catalog
 	Store     approvals.Store
 	Approvals *approvals.Service
@@ -38,7 +40,6 @@ type Config struct {
 // Bot holds the handlers. It is safe for concurrent use.
 type Bot struct {
 	cfg     Config
-	cat     *policy.Catalog
 	store   approvals.Store
 	svc     *approvals.Service
 	copilot copilot.Engine
@@ -53,8 +54,6 @@ type Bot struct {
 	wg      sync.WaitGroup
 
 	drafts   *draftCache
-	ixOnce   sync.Once
-	ix       *policy.Index
 	idCache  sync.Map // Slack user id -> identity (catalog user id, or "" when unmapped)
 	lastRec  atomic.Int64
 	stopping atomic.Bool
@@ -76,6 +75,8 @@ func New(cfg Config) (*Bot, error) {
 		return nil, errors.New("bot: the approvals service is required")
 	case cfg.Copilot == nil:
 		return nil, errors.New("bot: a copilot engine is required")
+	case cfg.Approvals.Catalog() != cfg.Catalog:
+		return nil, errors.New("bot: the catalog is not the approvals service's")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -93,13 +94,16 @@ func New(cfg Config) (*Bot, error) {
 		cfg.Metrics = NewMetrics()
 	}
 	return &Bot{
-		cfg: cfg, cat: cfg.Catalog, store: cfg.Store, svc: cfg.Approvals, copilot: cfg.Copilot,
+		cfg: cfg, store: cfg.Store, svc: cfg.Approvals, copilot: cfg.Copilot,
 		objects: resolverFor(cfg.Copilot),
 		now:     cfg.Now, log: cfg.Logger, metrics: cfg.Metrics,
 		sem: make(chan struct{}, cfg.Workers), cpu: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1)),
 		drafts: newDraftCache(500, 24*time.Hour),
 	}, nil
 }
+
+// catalog is the catalog in use: the approvals service's.
+func (b *Bot) catalog() *policy.Catalog { return b.svc.Catalog() }
 
 // Metrics returns the bot's Prometheus metrics.
 func (b *Bot) Metrics() *Metrics { return b.metrics }
@@ -175,13 +179,13 @@ func (b *Bot) identify(ctx context.Context, rsp responder, slackID string) (poli
 	if slackID == "" {
 		return policy.User{}, errUnmapped{slackID: "unknown"}
 	}
-	if u, ok := b.cat.UserBySlackID(slackID); ok {
+	if u, ok := b.catalog().UserBySlackID(slackID); ok {
 		return u, nil
 	}
 	if v, ok := b.idCache.Load(slackID); ok {
 		id := v.(identity)
 		if time.Since(id.at) < 10*time.Minute {
-			if u, ok := b.cat.User(id.userID); ok {
+			if u, ok := b.catalog().User(id.userID); ok {
 				return u, nil
 			}
 			return policy.User{}, errUnmapped{slackID: slackID}
@@ -193,12 +197,12 @@ func (b *Bot) identify(ctx context.Context, rsp responder, slackID string) (poli
 	}
 	var userID string
 	if info.Email != "" && info.EmailConfirmed {
-		if u, ok := b.cat.UserByEmail(info.Email); ok {
+		if u, ok := b.catalog().UserByEmail(info.Email); ok {
 			userID = u.ID
 		}
 	}
 	b.idCache.Store(slackID, identity{userID: userID, at: time.Now()})
-	if u, ok := b.cat.User(userID); ok && userID != "" {
+	if u, ok := b.catalog().User(userID); ok && userID != "" {
 		return u, nil
 	}
 	return policy.User{}, errUnmapped{slackID: slackID}
@@ -206,7 +210,7 @@ func (b *Bot) identify(ctx context.Context, rsp responder, slackID string) (poli
 
 // slackIDOf finds the Slack member for a catalog user, for mentions and DMs.
 func (b *Bot) slackIDOf(ctx context.Context, rsp responder, userID string) string {
-	u, ok := b.cat.User(userID)
+	u, ok := b.catalog().User(userID)
 	if !ok {
 		return ""
 	}
@@ -225,7 +229,7 @@ func (b *Bot) slackIDOf(ctx context.Context, rsp responder, userID string) strin
 
 // mention renders a catalog user for a card: a Slack mention when known.
 func (b *Bot) mention(userID string) string {
-	u, ok := b.cat.User(userID)
+	u, ok := b.catalog().User(userID)
 	switch {
 	case !ok:
 		return esc(userID)

@@ -61,8 +61,8 @@ type consoleResponder struct {
 func (b *Bot) RunConsole(ctx context.Context, cfg ConsoleConfig) error {
 	c := &consoleResponder{b: b, out: cfg.Out, echo: cfg.Echo}
 	cur, err := b.findUser(ctx, c, cfg.User)
-	if err != nil && len(b.cat.Users) > 0 {
-		cur = b.cat.Users[0]
+	if err != nil && len(b.catalog().Users) > 0 {
+		cur = b.catalog().Users[0]
 	} else if err != nil {
 		return fmt.Errorf("the catalog has no users to act as")
 	}
@@ -98,7 +98,7 @@ func (b *Bot) RunConsole(ctx context.Context, cfg ConsoleConfig) error {
 		case line == "help" || line == "?":
 			fmt.Fprintln(cfg.Out, consoleHelp)
 		case line == "users":
-			for _, u := range b.cat.Users {
+			for _, u := range b.catalog().Users {
 				fmt.Fprintf(cfg.Out, "  %-10s %s\n", u.ID, describeUser(u))
 			}
 		case line == "whoami":
@@ -214,11 +214,11 @@ var (
 func (c *consoleResponder) text(s string) string {
 	s = mentionRender.ReplaceAllStringFunc(s, func(m string) string {
 		id := mentionRender.FindStringSubmatch(m)[1]
-		if u, ok := c.b.cat.UserBySlackID(id); ok {
+		if u, ok := c.b.catalog().UserBySlackID(id); ok {
 			return "@" + u.Name
 		}
 		if uid, ok := strings.CutPrefix(id, "console:"); ok {
-			if u, ok := c.b.cat.User(uid); ok {
+			if u, ok := c.b.catalog().User(uid); ok {
 				return "@" + u.Name
 			}
 		}
@@ -345,7 +345,7 @@ func (c *consoleResponder) publishHome(_ context.Context, user string, v slack.H
 
 func (c *consoleResponder) UserInfo(_ context.Context, user string) (SlackUser, error) {
 	if id, ok := strings.CutPrefix(user, "console:"); ok {
-		if u, ok := c.b.cat.User(id); ok {
+		if u, ok := c.b.catalog().User(id); ok {
 			return SlackUser{ID: user, Name: u.Name, Email: u.Email, EmailConfirmed: u.Email != ""}, nil
 		}
 	}
@@ -353,7 +353,7 @@ func (c *consoleResponder) UserInfo(_ context.Context, user string) (SlackUser, 
 }
 
 func (c *consoleResponder) LookupByEmail(_ context.Context, email string) (string, error) {
-	if u, ok := c.b.cat.UserByEmail(email); ok {
+	if u, ok := c.b.catalog().UserByEmail(email); ok {
 		return consoleSlackID(u), nil
 	}
 	return "", fmt.Errorf("no user with email %s", email)

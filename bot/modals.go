@@ -144,8 +144,9 @@ func (b *Bot) suggest(s Suggestion) []Option {
 }
 
 func (b *Bot) assetOptions() []Option {
-	out := make([]Option, 0, len(b.cat.Assets))
-	for _, a := range b.cat.Assets {
+	cat := b.catalog()
+	out := make([]Option, 0, len(cat.Assets))
+	for _, a := range cat.Assets {
 		label := a.Name
 		if label == "" || label == a.ID {
 			label = a.ID
@@ -160,9 +161,10 @@ func (b *Bot) assetOptions() []Option {
 }
 
 func (b *Bot) termOptions(withNegated bool) []Option {
+	cat := b.catalog()
 	var out []Option
-	keys := make([]string, 0, len(b.cat.Attributes))
-	for k := range b.cat.Attributes {
+	keys := make([]string, 0, len(cat.Attributes))
+	for k := range cat.Attributes {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
@@ -172,8 +174,8 @@ func (b *Bot) termOptions(withNegated bool) []Option {
 		}
 	}
 	for _, k := range keys {
-		vals := make([]string, 0, len(b.cat.Attributes[k].Values))
-		for v := range b.cat.Attributes[k].Values {
+		vals := make([]string, 0, len(cat.Attributes[k].Values))
+		for v := range cat.Attributes[k].Values {
 			vals = append(vals, v)
 		}
 		sort.Strings(vals)
@@ -184,8 +186,8 @@ func (b *Bot) termOptions(withNegated bool) []Option {
 			}
 		}
 	}
-	groups := make([]string, 0, len(b.cat.Groups))
-	for g := range b.cat.Groups {
+	groups := make([]string, 0, len(cat.Groups))
+	for g := range cat.Groups {
 		groups = append(groups, g)
 	}
 	sort.Strings(groups)
@@ -199,8 +201,9 @@ func (b *Bot) termOptions(withNegated bool) []Option {
 }
 
 func (b *Bot) tagOptions() []Option {
-	tags := make([]string, 0, len(b.cat.Tags))
-	for t := range b.cat.Tags {
+	cat := b.catalog()
+	tags := make([]string, 0, len(cat.Tags))
+	for t := range cat.Tags {
 		tags = append(tags, t)
 	}
 	sort.Strings(tags)
@@ -528,7 +531,7 @@ func (b *Bot) checkSubmission(ctx context.Context, s Submission) map[string]stri
 		if err != nil {
 			return map[string]string{"tags": "This draft is no longer available; run /policy again."}
 		}
-		if _, errs := policyFromEdit(d, s.Values, b.cat); len(errs) > 0 {
+		if _, errs := policyFromEdit(d, s.Values, b.catalog()); len(errs) > 0 {
 			return errs
 		}
 	}
@@ -584,7 +587,7 @@ func (b *Bot) handleSubmission(ctx context.Context, rsp responder, s Submission)
 			b.refuse(ctx, rsp, Origin{User: s.User}, "I can't find that draft any more. Run `/policy` again to start over.")
 			return
 		}
-		p, errs := policyFromEdit(d, s.Values, b.cat)
+		p, errs := policyFromEdit(d, s.Values, b.catalog())
 		if len(errs) > 0 {
 			b.tell(ctx, rsp, Origin{User: s.User}, "The edited policy is not valid, so nothing was saved: "+esc(fmt.Sprint(errs)))
 			return

@@ -111,7 +111,7 @@ func (b *Bot) policyDraft(ctx context.Context, rsp responder, o Origin, u policy
 	}
 	b.reply(ctx, rsp, o, textMessage(":hourglass_flowing_sand: Drafting a policy from: _"+esc(clamp(sentence, 500))+"_"))
 	b.cpu <- struct{}{}
-	d, err := b.copilot.Draft(ctx, sentence, b.cat)
+	d, err := b.copilot.Draft(ctx, sentence, b.catalog())
 	<-b.cpu
 	if err != nil {
 		b.fail(ctx, rsp, o, "drafting the policy", err)
@@ -124,7 +124,7 @@ func (b *Bot) policyDraft(ctx context.Context, rsp responder, o Origin, u policy
 			return
 		}
 	}
-	msg := draftCard(d, id, b.cat)
+	msg := draftCard(d, id, b.catalog())
 	msg.ReplaceOriginal = true
 	b.reply(ctx, rsp, o, msg)
 }
@@ -373,7 +373,7 @@ func (b *Bot) savePolicy(ctx context.Context, rsp responder, o Origin, u policy.
 	}
 	b.drafts.drop(d.ID)
 	b.trigger()
-	card := savedPolicyCard(saved, o.User, b.now(), b.cat)
+	card := savedPolicyCard(saved, o.User, b.now(), b.catalog())
 	card.ReplaceOriginal = true
 	b.reply(ctx, rsp, o, card)
 }
@@ -455,7 +455,7 @@ func (b *Bot) policyShow(ctx context.Context, rsp responder, o Origin, id string
 		section("> " + esc(clamp(p.Sentence, 2900))),
 		section(fmt.Sprintf("*Effect*: %s *%s*\n*Who*: %s\n*What*: %s\n*For*: %s\n*Version*: %d, saved by %s at %s",
 			p.Effect, p.Action, subjectsText(p.Subjects), objectsText(p.Objects), dur, p.Version, b.mention(p.CreatedBy), when(p.CreatedAt))),
-		section(impactText(b.index().Impact(p), b.cat)),
+		section(impactText(b.index().Impact(p), b.catalog())),
 	}
 	if cedar, err := policy.CedarPolicy(p); err == nil && cedar != "" {
 		if len(cedar) < 2800 {
@@ -493,19 +493,20 @@ var userRefRe = strings.NewReplacer("<@", "", ">", "")
 
 // findUser resolves "<@U123|name>", "@ana", an id, an email or a name.
 func (b *Bot) findUser(ctx context.Context, rsp responder, ref string) (policy.User, error) {
+	cat := b.catalog()
 	if strings.HasPrefix(ref, "<@") {
 		id, _, _ := strings.Cut(userRefRe.Replace(ref), "|")
 		return b.identify(ctx, rsp, id)
 	}
 	ref = strings.TrimPrefix(ref, "@")
-	if u, ok := b.cat.User(ref); ok {
+	if u, ok := cat.User(ref); ok {
 		return u, nil
 	}
-	if u, ok := b.cat.UserByEmail(ref); ok {
+	if u, ok := cat.UserByEmail(ref); ok {
 		return u, nil
 	}
 	low := strings.ToLower(ref)
-	for _, u := range b.cat.Users {
+	for _, u := range cat.Users {
 		local, _, _ := strings.Cut(strings.ToLower(u.Email), "@")
 		idLocal, _, _ := strings.Cut(strings.ToLower(u.ID), "@")
 		if strings.EqualFold(u.Name, ref) || local == low || idLocal == low || strings.EqualFold(firstName(u), ref) {
@@ -517,11 +518,12 @@ func (b *Bot) findUser(ctx context.Context, rsp responder, ref string) (policy.U
 
 // findAsset resolves an asset by id or name.
 func (b *Bot) findAsset(ref string) (policy.Asset, bool) {
+	cat := b.catalog()
 	ref = strings.Trim(ref, "`'\" ")
-	if a, ok := b.cat.Asset(ref); ok {
+	if a, ok := cat.Asset(ref); ok {
 		return a, true
 	}
-	for _, a := range b.cat.Assets {
+	for _, a := range cat.Assets {
 		if strings.EqualFold(a.Name, ref) || strings.EqualFold(a.ID, ref) {
 			return a, true
 		}
@@ -617,7 +619,4 @@ func (b *Bot) policyExplain(ctx context.Context, rsp responder, o Origin, rest s
 }
 
 // index is built once per bot: the catalog does not change while it runs.
-func (b *Bot) index() *policy.Index {
-	b.ixOnce.Do(func() { b.ix = policy.NewIndex(b.cat) })
-	return b.ix
-}
+func (b *Bot) index() *policy.Index { return policy.NewIndex(b.catalog()) }

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -123,7 +124,7 @@ type Reconciler struct {
 	src      DesiredSource
 	leases   Leases
 	conns    []Connector
-	platform map[string]string // asset id -> platform
+	platform atomic.Pointer[map[string]string] // asset id -> platform, from the catalog
 	cfg      ReconcilerConfig
 	log      *slog.Logger
 	trigger  chan struct{}
@@ -168,10 +169,9 @@ func NewReconciler(src DesiredSource, cat *policy.Catalog, leases Leases, conns 
 	}
 	r := &Reconciler{
 		src: src, leases: leases, conns: conns, cfg: cfg,
-		log:      cfg.Logger.With("component", "reconciler"),
-		platform: map[string]string{},
-		trigger:  make(chan struct{}, 1),
-		status:   map[string]*Status{},
+		log:     cfg.Logger.With("component", "reconciler"),
+		trigger: make(chan struct{}, 1),
+		status:  map[string]*Status{},
 	}
 	var err error
 	if r.metrics, err = newMetrics(cfg.Registerer); err != nil {
@@ -185,13 +185,38 @@ func NewReconciler(src DesiredSource, cat *policy.Catalog, leases Leases, conns 
 		seen[c.Name()] = true
 		r.status[c.Name()] = &Status{Connector: c.Name(), State: StateIdle}
 	}
-	if cat != nil {
-		for _, a := range cat.Assets {
-			r.platform[a.ID] = a.Platform
-		}
-	}
+	r.setPlatforms(cat)
 	return r, nil
 }
+
+// CatalogUser is a connector that keeps what it needs of the catalog and
+// takes a new one when the file is reloaded.
+type CatalogUser interface {
+	SetCatalog(cat *policy.Catalog)
+}
+
+// SetCatalog replaces the catalog here and in every connector that keeps
+// one. A pass already running finishes with the catalog it started with.
+func (r *Reconciler) SetCatalog(cat *policy.Catalog) {
+	r.setPlatforms(cat)
+	for _, c := range r.conns {
+		if cu, ok := c.(CatalogUser); ok {
+			cu.SetCatalog(cat)
+		}
+	}
+}
+
+func (r *Reconciler) setPlatforms(cat *policy.Catalog) {
+	m := map[string]string{}
+	if cat != nil {
+		for _, a := range cat.Assets {
+			m[a.ID] = a.Platform
+		}
+	}
+	r.platform.Store(&m)
+}
+
+func (r *Reconciler) platforms() map[string]string { return *r.platform.Load() }
 
 // Trigger asks for a pass as soon as possible (after a decision, say).
 // Triggers that arrive while one is waiting are coalesced into it.
@@ -287,7 +312,7 @@ const (
 // converged; skipped (with the reason) when the connector cannot carry
 // it out; applying otherwise.
 func (r *Reconciler) GrantState(user, asset string, since time.Time) (state, detail string) {
-	platform := r.platform[asset]
+	platform := r.platforms()[asset]
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, c := range r.conns {
@@ -339,9 +364,10 @@ func (r *Reconciler) RequestState(req approvals.Request) (state, detail string) 
 // have not expired, once each.
 func (r *Reconciler) forConnector(c Connector, desired []approvals.DesiredGrant, now time.Time) []Grant {
 	seen := map[Grant]bool{}
+	platforms := r.platforms()
 	var out []Grant
 	for _, d := range desired {
-		if r.platform[d.Asset] != c.Platform() {
+		if platforms[d.Asset] != c.Platform() {
 			continue
 		}
 		if !d.ExpiresAt.IsZero() && !d.ExpiresAt.After(now) {
@@ -506,8 +532,9 @@ func (r *Reconciler) recordUsage(ctx context.Context, c Connector, now time.Time
 		return
 	}
 	var keep []approvals.Usage
+	platforms := r.platforms()
 	for _, u := range d.Usage {
-		if _, known := r.platform[u.Asset]; !known || strings.HasPrefix(u.User, "role:") {
+		if _, known := platforms[u.Asset]; !known || strings.HasPrefix(u.User, "role:") {
 			continue // only catalog assets and users
 		}
 		u.ReportedAt = now

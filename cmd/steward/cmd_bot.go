@@ -2,15 +2,19 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/steward-dev/steward/approvals"
@@ -70,6 +74,9 @@ func runBot(ctx context.Context, e env, args []string) error {
 		})
 	}
 	background.Go(func() { w.bot.RunTicker(ctx, cfg.TickInterval, cfg.BotToken, cfg.APIURL) })
+	if cfg.Catalog != "" {
+		background.Go(func() { watchCatalog(ctx, cfg, w, logger) })
+	}
 
 	var handler http.Handler = w.bot.OpsHandler()
 	if cfg.mode() == modeHTTP {
@@ -118,6 +125,7 @@ type wired struct {
 	bot        *bot.Bot
 	svc        *approvals.Service
 	cat        *policy.Catalog
+	quorum     []approvals.QuorumRule
 	reconciler *connectors.Reconciler
 }
 
@@ -137,10 +145,8 @@ func wire(ctx context.Context, e env, cfg config, st approvals.Store, logger *sl
 		// The demo catalog shows the two-person rule on restricted data.
 		quorum = []approvals.QuorumRule{{Tag: "Classification.Restricted", Approvals: 2}}
 	}
-	for _, q := range quorum {
-		if _, ok := cat.Tags[q.Tag]; !ok {
-			return wired{}, fmt.Errorf("STEWARD_QUORUM: tag %q is not in the catalog", q.Tag)
-		}
+	if err := checkQuorum(cat, quorum); err != nil {
+		return wired{}, err
 	}
 	svc := approvals.New(st, cat, time.Now, approvals.Config{
 		GovernanceGroup: group, Rules: quorum, DefaultDuration: cfg.DefaultDuration, MaxDuration: cfg.MaxDuration, Logger: logger,
@@ -149,7 +155,7 @@ func wire(ctx context.Context, e env, cfg config, st approvals.Store, logger *sl
 	if err != nil {
 		return wired{}, fmt.Errorf("STEWARD_COPILOT: %w", err)
 	}
-	w := wired{svc: svc, cat: cat}
+	w := wired{svc: svc, cat: cat, quorum: quorum}
 	var recon bot.Reconciler
 	if cfg.Connectors != "" {
 		specs, err := parseConnectorsSetting(cfg.Connectors)
@@ -177,6 +183,79 @@ func wire(ctx context.Context, e env, cfg config, st approvals.Store, logger *sl
 		logger.Warn("STEWARD_APPROVALS_CHANNEL is not set: approval cards go to each approver by direct message")
 	}
 	return w, nil
+}
+
+func checkQuorum(cat *policy.Catalog, quorum []approvals.QuorumRule) error {
+	for _, q := range quorum {
+		if _, ok := cat.Tags[q.Tag]; !ok {
+			return fmt.Errorf("STEWARD_QUORUM: tag %q is not in the catalog", q.Tag)
+		}
+	}
+	return nil
+}
+
+// watchCatalog reloads the catalog file on SIGHUP and, every
+// STEWARD_CATALOG_RELOAD, when its content has changed, so joiners, leavers
+// and new tables take effect without a restart. A file that does not load,
+// or under which the running setup would not hold, is refused with an error
+// in the log, and the running catalog stays.
+func watchCatalog(ctx context.Context, cfg config, w wired, logger *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	var poll <-chan time.Time
+	if cfg.CatalogReload > 0 {
+		t := time.NewTicker(cfg.CatalogReload)
+		defer t.Stop()
+		poll = t.C
+	}
+	last := fileDigest(cfg.Catalog)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		case <-poll:
+			if fileDigest(cfg.Catalog) == last {
+				continue
+			}
+		}
+		last = fileDigest(cfg.Catalog)
+		_ = reloadCatalog(ctx, cfg, w, logger)
+	}
+}
+
+// reloadCatalog loads the catalog file and hands it to the approvals
+// service (which checks it against the saved policies) and the reconciler,
+// then asks for a pass so that leavers lose their grants now.
+func reloadCatalog(ctx context.Context, cfg config, w wired, logger *slog.Logger) error {
+	cat, err := loadCatalogSetting(cfg.Catalog)
+	if err == nil {
+		err = checkQuorum(cat, w.quorum)
+	}
+	if err == nil {
+		err = w.svc.ReplaceCatalog(ctx, cat)
+	}
+	if err != nil {
+		logger.Error("catalog reload refused; the running catalog stays", "catalog", cfg.Catalog, "err", err)
+		return err
+	}
+	if w.reconciler != nil {
+		w.reconciler.SetCatalog(cat)
+		w.reconciler.Trigger()
+	}
+	logger.Info("catalog reloaded", "catalog", cfg.Catalog, "users", len(cat.Users), "assets", len(cat.Assets))
+	return nil
+}
+
+// fileDigest is a digest of the file's content, or "" when it cannot be read.
+func fileDigest(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(data)
+	return string(sum[:])
 }
 
 // governanceGroup checks STEWARD_GOVERNANCE_GROUP against the catalog, or

@@ -36,6 +36,7 @@ type config struct {
 	DefaultDuration  time.Duration // STEWARD_DEFAULT_DURATION
 	MaxDuration      time.Duration // STEWARD_MAX_DURATION
 	TickInterval     time.Duration // STEWARD_TICK_INTERVAL
+	CatalogReload    time.Duration // STEWARD_CATALOG_RELOAD; 0 = only on SIGHUP
 	Workers          int           // STEWARD_WORKERS
 	LogLevel         slog.Level    // STEWARD_LOG_LEVEL
 }
@@ -68,6 +69,7 @@ const configHelp = `Environment:
   STEWARD_DEFAULT_DURATION   access length when a request names none (default 168h)
   STEWARD_MAX_DURATION       longest temporary access (default 2160h)
   STEWARD_TICK_INTERVAL      how often expiry, reminders and recertification run (default 30s)
+  STEWARD_CATALOG_RELOAD     how often to look for a changed catalog file (default 1m; 0 = only on SIGHUP)
   STEWARD_WORKERS            envelopes worked on at once after the ack (default 2 per CPU; raise it
                              when Slack or the store is slow to answer)
   STEWARD_LOG_LEVEL          debug, info (default), warn or error`
@@ -162,6 +164,14 @@ func loadConfig(getenv func(string) string) (config, error) {
 			}
 			*d.dst = parsed
 		}
+	}
+	c.CatalogReload = time.Minute
+	if v := get("STEWARD_CATALOG_RELOAD"); v != "" {
+		parsed, err := time.ParseDuration(v)
+		if err != nil || parsed < 0 {
+			return c, fmt.Errorf("STEWARD_CATALOG_RELOAD: %q is not a Go duration (e.g. 1m, or 0 to reload only on SIGHUP)", v)
+		}
+		c.CatalogReload = parsed
 	}
 	if v := get("STEWARD_WORKERS"); v != "" {
 		n, err := strconv.Atoi(v)

@@ -131,7 +131,7 @@ func (c *Connector) Discover(ctx context.Context) (connectors.Discovery, error) 
 
 	for _, r := range rels {
 		a := policy.Asset{ID: c.assetFor(r.t), Platform: c.cfg.Platform, Name: r.t.String(), Tags: ParseTags(r.comment), Columns: colTags[r.oid]}
-		if known, ok := c.assets[a.ID]; ok {
+		if known, ok := c.maps().assets[a.ID]; ok {
 			a.Owner = known.Owner
 		}
 		d.Assets = append(d.Assets, a)
@@ -192,7 +192,7 @@ func (c *Connector) usage(ctx context.Context, conn *pgx.Conn, tables []table, n
 	if c.statStatements.Load() {
 		// Login roles and managed roles both stand for a user.
 		userOfRole := map[string]string{}
-		for id, u := range c.users {
+		for id, u := range c.maps().users {
 			if login, err := c.cfg.UserMapping.LoginRole(u); err == nil {
 				userOfRole[login] = id
 			}

@@ -66,6 +66,45 @@ type Config struct {
 	Logger      *slog.Logger
 }
 
+// catalogMaps is what the connector needs of the catalog, built once per
+// catalog and swapped whole, so a reload never shows a pass half of each.
+type catalogMaps struct {
+	users   map[string]policy.User  // by id
+	assets  map[string]policy.Asset // by id, this platform only
+	byTable map[table]string        // table -> asset id
+	byRole  map[string]string       // managed role -> user id, from the catalog
+}
+
+func newCatalogMaps(cfg Config, cat *policy.Catalog) *catalogMaps {
+	m := &catalogMaps{users: map[string]policy.User{}, assets: map[string]policy.Asset{},
+		byTable: map[table]string{}, byRole: map[string]string{}}
+	if cat == nil {
+		return m
+	}
+	for _, u := range cat.Users {
+		m.users[u.ID] = u
+		m.byRole[managedRoleName(cfg.RolePrefix, u.ID)] = u.ID
+	}
+	for _, a := range cat.Assets {
+		if a.Platform != cfg.Platform {
+			continue
+		}
+		m.assets[a.ID] = a
+		if t, err := parseTableName(a.Name); err == nil {
+			m.byTable[t] = a.ID
+		}
+	}
+	return m
+}
+
+// SetCatalog replaces the catalog, for example after the file was reloaded.
+// A pass already running finishes with the catalog it started with. Grants
+// of users and tables the new catalog lacks are still found and revoked:
+// managed roles name their user, and unknown tables are reported by name.
+func (c *Connector) SetCatalog(cat *policy.Catalog) { c.cat.Store(newCatalogMaps(c.cfg, cat)) }
+
+func (c *Connector) maps() *catalogMaps { return c.cat.Load() }
+
 // DefaultRolePrefix names managed roles unless configured otherwise.
 const DefaultRolePrefix = "steward_u_"
 
@@ -76,10 +115,7 @@ type Connector struct {
 	connCfg *pgx.ConnConfig
 	log     *slog.Logger
 
-	users   map[string]policy.User  // by id
-	assets  map[string]policy.Asset // by id, this platform only
-	byTable map[table]string        // table -> asset id
-	byRole  map[string]string       // managed role -> user id, from the catalog
+	cat atomic.Pointer[catalogMaps]
 
 	statStatements atomic.Bool
 }
@@ -138,26 +174,8 @@ func New(ctx context.Context, cfg Config, cat *policy.Catalog) (*Connector, erro
 		cfg:     cfg,
 		connCfg: connCfg,
 		log:     cfg.Logger.With("connector", cfg.Name),
-		users:   map[string]policy.User{},
-		assets:  map[string]policy.Asset{},
-		byTable: map[table]string{},
-		byRole:  map[string]string{},
 	}
-	if cat != nil {
-		for _, u := range cat.Users {
-			c.users[u.ID] = u
-			c.byRole[managedRoleName(cfg.RolePrefix, u.ID)] = u.ID
-		}
-		for _, a := range cat.Assets {
-			if a.Platform != cfg.Platform {
-				continue
-			}
-			c.assets[a.ID] = a
-			if t, err := parseTableName(a.Name); err == nil {
-				c.byTable[t] = a.ID
-			}
-		}
-	}
+	c.SetCatalog(cat)
 	return c, ctx.Err()
 }
 
@@ -315,6 +333,7 @@ func (c *Connector) readState(ctx context.Context, conn *pgx.Conn, logins []stri
 		tables:  map[table]bool{},
 	}
 	prefix := c.cfg.RolePrefix
+	byRole := c.maps().byRole
 	rows, err := conn.Query(ctx, `SELECT rolname, coalesce(shobj_description(oid, 'pg_authid'), '')
 		FROM pg_roles WHERE starts_with(rolname, $1)`, prefix)
 	if err != nil {
@@ -324,7 +343,7 @@ func (c *Connector) readState(ctx context.Context, conn *pgx.Conn, logins []stri
 	if _, err := pgx.ForEachRow(rows, []any{&role, &comment}, func() error {
 		id, ok := userFromComment(comment)
 		if !ok {
-			id = c.byRole[role]
+			id = byRole[role]
 		}
 		st.managed[role] = id
 		return nil
@@ -401,7 +420,7 @@ func (c *Connector) readState(ctx context.Context, conn *pgx.Conn, logins []stri
 // assetFor is the asset id a table is reported under: the catalog's, or
 // AssetIDPrefix + schema.table for tables the catalog does not know.
 func (c *Connector) assetFor(t table) string {
-	if id, ok := c.byTable[t]; ok {
+	if id, ok := c.maps().byTable[t]; ok {
 		return id
 	}
 	return c.cfg.AssetIDPrefix + t.String()
@@ -465,7 +484,8 @@ type wanted struct {
 
 func (c *Connector) resolve(g connectors.Grant) wanted {
 	w := wanted{grant: g}
-	u, ok := c.users[g.User]
+	m := c.maps()
+	u, ok := m.users[g.User]
 	if !ok {
 		w.skipped = fmt.Sprintf("user %s is not in the catalog", g.User)
 		return w
@@ -475,7 +495,7 @@ func (c *Connector) resolve(g connectors.Grant) wanted {
 		w.skipped = err.Error()
 		return w
 	}
-	a, ok := c.assets[g.Asset]
+	a, ok := m.assets[g.Asset]
 	if !ok {
 		w.skipped = fmt.Sprintf("asset %s is not a %s asset in the catalog", g.Asset, c.cfg.Platform)
 		return w
@@ -578,8 +598,9 @@ func (c *Connector) diff(ws []wanted, st *state) connectors.Plan {
 	// A managed role is Steward's: only the user's own login role may hold
 	// it. Another member (a login the user mapping no longer points at, or a
 	// hand-made membership) would get the user's access, so it is removed.
+	users := c.maps().users
 	for role, mems := range st.members {
-		u, ok := c.users[st.managed[role]]
+		u, ok := users[st.managed[role]]
 		if !ok {
 			continue
 		}
