@@ -322,3 +322,23 @@ func TestUserRemovedFromCatalogLosesManagedGrants(t *testing.T) {
 	assert.Equal(t, connectors.OpRevoke, plan.Changes[0].Op)
 	assert.Equal(t, "42501", sqlstate(canSelect(t, db, "alice", "claims")))
 }
+
+// A reloaded catalog reaches the running connector: a joiner's grant is
+// applied, and a leaver's managed grant is revoked.
+func TestSetCatalogTakesJoinersAndLeavers(t *testing.T) {
+	db, c := setup(t)
+	ctx := context.Background()
+	db.CreateLoginRole(t, "dave")
+	converge(t, c, read("alice", "claims"))
+	plan, err := c.Plan(ctx, []connectors.Grant{read("alice", "claims"), read("dave", "claims")})
+	require.NoError(t, err)
+	require.Len(t, plan.Skipped, 1)
+	assert.Equal(t, "user dave is not in the catalog", plan.Skipped[0].Reason)
+
+	cat := testCatalog()
+	cat.Users = append(cat.Users[1:], policy.User{ID: "dave", Email: "dave@example.com"}) // alice left, dave joined
+	c.SetCatalog(cat)
+	converge(t, c, read("dave", "claims"))
+	require.NoError(t, canSelect(t, db, "dave", "claims"))
+	assert.Equal(t, "42501", sqlstate(canSelect(t, db, "alice", "claims")))
+}
