@@ -168,7 +168,7 @@ func (s *Service) DecideRecert(ctx context.Context, itemID, actor string, keep b
 	if err != nil {
 		return RecertItem{}, fmt.Errorf("deciding recertification %s: %w", itemID, err)
 	}
-	g, err := s.grant(ctx, it.GrantID)
+	g, err := s.Grant(ctx, it.GrantID)
 	if err != nil {
 		return RecertItem{}, fmt.Errorf("deciding recertification %s: %w", itemID, err)
 	}
@@ -251,7 +251,8 @@ func (s *Service) findRecert(ctx context.Context, id string) (RecertItem, []Rece
 	return *found, sibs, nil
 }
 
-func (s *Service) grant(ctx context.Context, id string) (Grant, error) {
+// Grant returns the grant with this id.
+func (s *Service) Grant(ctx context.Context, id string) (Grant, error) {
 	// Grant ids are <request id>:<asset id>; the request narrows the lookup.
 	reqID, _, _ := strings.Cut(id, ":")
 	gs, err := s.store.ListGrants(ctx, GrantFilter{RequestID: reqID})

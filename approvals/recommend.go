@@ -548,8 +548,9 @@ func (s *Service) buildRecommendation(v *catalogView, p *proposal, now time.Time
 	conf := p.coverage * n / (n + 1)
 	rec := Recommendation{
 		Policy: pol, Support: support, Confidence: conf, State: RecommendationOpen, CreatedAt: now,
-		Why: fmt.Sprintf("%d approved requests from %d people for %s to %s shared %s (%.0f%% of the approved requesters); none of the %d people denied that data had it.",
-			len(support), len(requesters), strings.Join(what, " or "), p.action, strings.Join(subj, " and "), p.coverage*100, deniedN),
+		Why: fmt.Sprintf("%s from %s for %s to %s shared %s (%.0f%% of the approved requesters); %s.",
+			count(len(support), "approved request", "approved requests"), count(len(requesters), "person", "people"),
+			strings.Join(what, " or "), p.action, strings.Join(subj, " and "), p.coverage*100, deniedText(deniedN)),
 	}
 	sum := sha256.Sum256([]byte(policyKey(pol)))
 	rec.ID = "rec-" + hex.EncodeToString(sum[:8])
@@ -713,4 +714,22 @@ func (s *Service) Automation(ctx context.Context) (AutomationReport, error) {
 		rep.Rate = float64(rep.Automated) / float64(rep.Requests)
 	}
 	return rep, nil
+}
+
+// count is "1 person" or "3 people".
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func deniedText(n int) string {
+	switch n {
+	case 0:
+		return "nobody was denied that data"
+	case 1:
+		return "the 1 person denied that data did not have it"
+	}
+	return fmt.Sprintf("none of the %d people denied that data had it", n)
 }

@@ -150,7 +150,7 @@ func (b *Bot) requestAccess(ctx context.Context, rsp responder, o Origin, u poli
 		return
 	}
 	res, err := b.svc.Submit(ctx, approvals.NewRequest{
-		Requester: u.ID, Assets: assets, Query: ask.What, Action: ask.Action, Duration: ask.Duration, Reason: ask.Reason,
+		Requester: u.ID, Assets: assets, Query: ask.What, Action: ask.Action, Duration: ask.Duration, Standing: ask.Standing, Reason: ask.Reason,
 	})
 	if err != nil {
 		b.submitFailed(ctx, rsp, o, err)
@@ -596,7 +596,7 @@ func (b *Bot) onExtendClick(ctx context.Context, rsp responder, a Action) {
 	}
 	view := modal(cbExtend, "Extend access", "Ask", encodeMeta(viewMeta{Request: r.ID}),
 		section(fmt.Sprintf("Ask for more time on %s (%s access). It goes to the approvers again.", b.assetList(r.Assets, 5), r.Action)),
-		durationSelect("duration", "For how much longer", r.Duration),
+		durationSelect("duration", "For how much longer", r.Duration, false),
 		textInput("reason", "Why do you still need it?", "e.g. the audit was extended by a week", true, 1000))
 	if err := rsp.OpenModal(ctx, a.TriggerID, view); err != nil {
 		b.fail(ctx, rsp, a.Origin, "opening the extension form", err)

@@ -577,6 +577,7 @@ func TestPolicyListShowExplainRetire(t *testing.T) {
 // into the store except the usage a connector would report.
 func TestRecertificationAndRecommendationCards(t *testing.T) {
 	t.Run("recertification", testRecertificationCard)
+	t.Run("escalation", testRecertificationEscalation)
 	t.Run("recommendation", testRecommendationCard)
 }
 
@@ -614,18 +615,12 @@ func testRecertificationCard(t *testing.T) {
 	const day = 24 * time.Hour
 	const asset = "pg.claims.adjuster_notes"
 
-	// Standing access. Neither /access nor the access form can ask for it
-	// (they always carry a duration), so the request is submitted through the
-	// service and routed by the bot as it routes a submitted access form.
-	res, err := h.svc.Submit(ctx, approvals.NewRequest{Requester: "jamal", Assets: []string{asset}, Standing: true, Reason: "ongoing fraud triage"})
-	require.NoError(t, err)
-	require.False(t, res.Covered)
-	h.bot.routeSubmitted(ctx, rsp, Origin{User: jamal}, res, "")
+	// Standing access, asked for in words.
+	cmd := h.command(jamal, "/access", asset+" for good because ongoing fraud triage")
 	ts, reqID := h.approvalCard("ongoing fraud triage")
-	require.Equal(t, res.Request.ID, reqID)
 	card, _ := h.fake.Message(approvalsChannel, ts)
 	assert.Contains(t, jsonOf(card.Blocks), "standing access (no end date)")
-	h.dmCard(jamal, "is with the approvers")
+	h.waitResponse(cmd["response_url"].(string), "with the approvers")
 	h.click(priya, approvalsChannel, ts, actApprove, reqID)
 	h.waitCall("chat.update", func(c slackfake.Call) bool { return c.Str("ts") == ts && strings.Contains(c.JSON(), "Approved") })
 	gs, err := h.store.ListGrants(ctx, approvals.GrantFilter{RequestID: reqID})
@@ -717,6 +712,62 @@ func testRecertificationCard(t *testing.T) {
 	assert.Equal(t, approvals.RecertRevoked, items[0].State)
 	assert.Equal(t, "priya", items[0].DecidedBy)
 	assert.GreaterOrEqual(t, h.recon.count(), 1, "the reconciler is asked for a pass")
+	// As after a revoke from the approval card: the card says so, the holder is told.
+	h.waitCall("chat.update", func(c slackfake.Call) bool { return c.Str("ts") == ts && strings.Contains(c.JSON(), "Revoked") })
+	h.dmCard(jamal, "revoked* at access review")
+}
+
+// An item nobody answers by its deadline goes to the governance group, who
+// alone may decide it then.
+func testRecertificationEscalation(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	rsp := newWebResponder(slackfake.BotToken, h.fake.APIURL(), nil)
+	h.command(jamal, "/access", "pg.claims.adjuster_notes for good because ongoing fraud triage")
+	ts, reqID := h.approvalCard("ongoing fraud triage")
+	h.click(priya, approvalsChannel, ts, actApprove, reqID)
+	h.waitCall("chat.update", func(c slackfake.Call) bool { return c.Str("ts") == ts && strings.Contains(c.JSON(), "Approved") })
+
+	cfg := h.svc.Config()
+	h.clock.Advance(cfg.RecertAge + time.Hour)
+	h.bot.tick(ctx, rsp)
+	h.dmCard(priya, "Access review")
+	h.clock.Advance(cfg.RecertDeadline + time.Hour)
+	h.bot.tick(ctx, rsp)
+	h.bot.tick(ctx, rsp)
+	items, err := h.store.ListRecerts(ctx, approvals.RecertFilter{})
+	require.NoError(t, err)
+	require.Len(t, items, 1)
+	require.Equal(t, approvals.RecertEscalated, items[0].State)
+
+	// Posted once to the approvals channel, where governance works.
+	var posted []slackfake.Call
+	for _, c := range h.fake.Calls("chat.postMessage") {
+		if c.Str("channel") == approvalsChannel && strings.Contains(c.JSON(), "Access review (escalated)") {
+			posted = append(posted, c)
+		}
+	}
+	require.Len(t, posted, 1, "one escalation post, even with two ticks")
+	assert.Contains(t, posted[0].JSON(), "<@U0PRIYA> did not answer")
+	assert.Equal(t, items[0].ID, buttonValue(posted[0].Blocks(), actRecertKeep))
+
+	// Governance sees it on App Home; the original approver may no longer decide.
+	h.send("events_api", h.fake.AppHomeOpened(maya))
+	home := h.waitCall("views.publish", func(c slackfake.Call) bool {
+		return c.Str("user_id") == maya && strings.Contains(c.JSON(), "Access to recertify")
+	})
+	assert.Contains(t, home.JSON(), "Escalated")
+	h.send("interactive", h.fake.BlockAction(slackfake.Interaction{User: priya, ActionID: actRecertKeep, Value: items[0].ID}))
+	h.dmCard(priya, "Nothing was changed")
+	h.send("interactive", h.fake.BlockAction(slackfake.Interaction{User: maya, ActionID: actRecertKeep, Value: items[0].ID}))
+	require.Eventually(t, func() bool {
+		items, err := h.store.ListRecerts(ctx, approvals.RecertFilter{})
+		return err == nil && len(items) == 1 && items[0].State == approvals.RecertKept && items[0].DecidedBy == "maya"
+	}, 10*time.Second, 20*time.Millisecond)
+	gs, err := h.store.ListGrants(ctx, approvals.GrantFilter{RequestID: reqID})
+	require.NoError(t, err)
+	require.Len(t, gs, 1)
+	assert.Equal(t, approvals.GrantActive, gs[0].State, "kept")
 }
 
 func testRecommendationCard(t *testing.T) {
@@ -763,7 +814,7 @@ func testRecommendationCard(t *testing.T) {
 	js := post.JSON()
 	assert.Contains(t, js, "job_title=Claims Adjuster", "the subject the approved requesters share")
 	assert.Contains(t, js, "3 approved requests from 2 people")
-	assert.Contains(t, js, "none of the 1 people denied that data had it")
+	assert.Contains(t, js, "the 1 person denied that data did not have it")
 	recID := buttonValue(post.Blocks(), actRecAccept)
 	require.NotEmpty(t, recID)
 	assert.Equal(t, recID, buttonValue(post.Blocks(), actRecDismiss))

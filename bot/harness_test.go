@@ -130,10 +130,8 @@ func newBotHarnessTLS(t testing.TB, useTLS bool, build ...reconcilerFor) (*harne
 	require.NoError(t, err)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	clock := &testClock{}
-	// AllowStanding: the bot never asks for standing access itself (typed and
-	// modal requests always carry a duration), so this changes no bot flow; it
-	// lets a test submit a standing request through the service, the only way
-	// a grant that recertification reviews comes about.
+	// AllowStanding: "/access X for good" asks for access with no end date,
+	// the grants that recertification reviews.
 	svc := approvals.New(st, cat, clock.Now, approvals.Config{GovernanceGroup: "data-governance",
 		Rules: []approvals.QuorumRule{{Tag: "Classification.Restricted", Approvals: 2}}, AllowStanding: true, Logger: logger})
 	recon := &countingReconciler{}

@@ -125,8 +125,20 @@ func (b *Bot) homeBlocks(ctx context.Context, rsp responder, slackUser string) [
 			actions("decide_"+r.ID, button(actApprove, "Approve", r.ID, "primary"), button(actDeny, "Deny", r.ID, "danger")))
 	}
 
-	// Recertifications assigned to me.
-	if items, err := b.store.ListRecerts(ctx, approvals.RecertFilter{Approver: u.ID, State: approvals.RecertOpen}); err == nil && len(items) > 0 {
+	// Recertifications assigned to me, and for governance the escalated ones.
+	items, err := b.store.ListRecerts(ctx, approvals.RecertFilter{Approver: u.ID, State: approvals.RecertOpen})
+	if err == nil && b.svc.IsGovernance(u.ID) {
+		if escalated, err := b.store.ListRecerts(ctx, approvals.RecertFilter{State: approvals.RecertEscalated}); err == nil {
+			seen := map[string]bool{}
+			for _, it := range escalated {
+				if !seen[it.GrantID] {
+					seen[it.GrantID] = true
+					items = append(items, it)
+				}
+			}
+		}
+	}
+	if len(items) > 0 {
 		bl = append(bl, slack.NewDividerBlock(), section("*Access to recertify*"))
 		for i, it := range items {
 			if i == 5 || !budget(2) {
@@ -166,17 +178,58 @@ func shortID(id string) string {
 
 func (b *Bot) recertBlocks(ctx context.Context, it approvals.RecertItem) []slack.Block {
 	desc := "grant `" + esc(it.GrantID) + "`"
-	if gs, err := b.store.ListGrants(ctx, approvals.GrantFilter{}); err == nil {
-		for _, g := range gs {
-			if g.ID == it.GrantID {
-				desc = fmt.Sprintf("%s's %s access to `%s` (since %s)", b.mention(g.User), g.Action, esc(g.Asset), when(g.GrantedAt))
-			}
-		}
+	if g, err := b.svc.Grant(ctx, it.GrantID); err == nil {
+		desc = fmt.Sprintf("%s's %s access to `%s` (since %s)", b.mention(g.User), g.Action, esc(g.Asset), when(g.GrantedAt))
+	}
+	deadline := "Answer by " + when(it.DueAt) + "."
+	if it.State == approvals.RecertEscalated {
+		deadline = fmt.Sprintf("Escalated: %s did not answer by %s, so the governance group decides.", b.mention(it.Approver), when(it.DueAt))
 	}
 	return []slack.Block{
-		section(fmt.Sprintf("Should %s stay? Recommendation: *%s*. %s\nAnswer by %s.", desc, esc(it.Recommendation), esc(clamp(it.Why, 500)), when(it.DueAt))),
+		section(fmt.Sprintf("Should %s stay? Recommendation: *%s*. %s\n%s", desc, esc(it.Recommendation), esc(clamp(it.Why, 500)), deadline)),
 		actions("recert_"+it.ID, button(actRecertKeep, "Keep", it.ID, "primary"), button(actRecertRevoke, "Revoke", it.ID, "danger")),
 	}
+}
+
+// sendRecert puts a new review item before whoever decides it: its approver
+// by DM, or, once escalated, the governance group (the approvals channel,
+// else each member by DM).
+func (b *Bot) sendRecert(ctx context.Context, rsp responder, it approvals.RecertItem) {
+	title := "Access review"
+	if it.State == approvals.RecertEscalated {
+		title = "Access review (escalated)"
+	}
+	msg := fitMessage(message{Text: title, Blocks: append([]slack.Block{header(title)}, b.recertBlocks(ctx, it)...)})
+	to := []string{it.Approver}
+	if it.State == approvals.RecertEscalated {
+		if b.cfg.ApprovalsChannel != "" {
+			if _, err := rsp.Post(ctx, b.cfg.ApprovalsChannel, msg); err != nil {
+				b.log.Error("posting escalated recertification", "item", it.ID, "err", err)
+			}
+			return
+		}
+		to = b.governanceMembers()
+	}
+	for _, id := range to {
+		sid := b.slackIDOf(ctx, rsp, id)
+		if sid == "" {
+			continue
+		}
+		if _, err := rsp.DM(ctx, sid, msg); err != nil {
+			b.log.Error("sending recertification", "item", it.ID, "to", id, "err", err)
+		}
+	}
+}
+
+// governanceMembers are the catalog users in the governance group.
+func (b *Bot) governanceMembers() []string {
+	var out []string
+	for _, u := range b.catalog().Users {
+		if b.svc.IsGovernance(u.ID) {
+			out = append(out, u.ID)
+		}
+	}
+	return out
 }
 
 func recommendationBlocks(rec approvals.Recommendation) []slack.Block {
@@ -203,6 +256,17 @@ func (b *Bot) onRecert(ctx context.Context, rsp responder, a Action) {
 	}
 	if !keep {
 		b.trigger()
+		// As after a revoke from the approval card: the card shows it and the
+		// holder is told.
+		if g, err := b.svc.Grant(ctx, it.GrantID); err == nil {
+			if r, err := b.store.GetRequest(ctx, g.RequestID); err == nil {
+				b.refreshCards(ctx, rsp, r)
+			}
+			if sid := b.slackIDOf(ctx, rsp, g.User); sid != "" {
+				_, _ = rsp.DM(ctx, sid, textMessage(fmt.Sprintf(":no_entry_sign: Your %s access to `%s` was *revoked* at access review by %s.",
+					g.Action, esc(g.Asset), b.mention(u.ID))))
+			}
+		}
 	}
 	verb := "kept"
 	if !keep {
@@ -292,15 +356,15 @@ func (b *Bot) tick(ctx context.Context, rsp responder) {
 	if err != nil && ctx.Err() == nil {
 		b.log.Error("recertifying", "err", err)
 	}
+	escalated := map[string]bool{} // by grant: its items escalate together
 	for _, it := range items {
-		sid := b.slackIDOf(ctx, rsp, it.Approver)
-		if sid == "" {
-			continue
+		if it.State == approvals.RecertEscalated {
+			if escalated[it.GrantID] {
+				continue
+			}
+			escalated[it.GrantID] = true
 		}
-		msg := message{Text: "Access to recertify", Blocks: append([]slack.Block{header("Access review")}, b.recertBlocks(ctx, it)...)}
-		if _, err := rsp.DM(ctx, sid, fitMessage(msg)); err != nil {
-			b.log.Error("sending recertification", "item", it.ID, "err", err)
-		}
+		b.sendRecert(ctx, rsp, it)
 	}
 	// Hourly: purge expired claims (event, click and reminder dedupe keys,
 	// which hold nothing once expired) and mine recommendations, which

@@ -54,7 +54,10 @@ func durationChoices() []time.Duration {
 		14 * 24 * time.Hour, 30 * 24 * time.Hour, 90 * 24 * time.Hour}
 }
 
-func durationSelect(blockID, label string, initial time.Duration) *slack.InputBlock {
+// standingChoice is the duration select's value for access with no end date.
+const standingChoice = "standing"
+
+func durationSelect(blockID, label string, initial time.Duration, standing bool) *slack.InputBlock {
 	choices := durationChoices()
 	if initial > 0 && !slices.Contains(choices, initial) {
 		choices = append(choices, initial)
@@ -68,6 +71,9 @@ func durationSelect(blockID, label string, initial time.Duration) *slack.InputBl
 		if d == initial {
 			init = o
 		}
+	}
+	if standing {
+		opts = append(opts, option("No end date (reviewed at recertification)", standingChoice))
 	}
 	el := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("How long", 150), blockID, opts...)
 	el.InitialOption = init
@@ -100,7 +106,7 @@ func (b *Bot) openAccessModal(ctx context.Context, rsp responder, o Origin) {
 	what.Optional = true
 	view := modal(cbAccess, "Request access", "Request", encodeMeta(viewMeta{Channel: o.Channel}),
 		assetBlock, what, actionSelect("action", policy.Read),
-		durationSelect("duration", "For how long", b.defaultDuration()),
+		durationSelect("duration", "For how long", b.defaultDuration(), b.svc.Config().AllowStanding),
 		textInput("reason", "Why do you need it?", "e.g. reconciling Q3 claims", true, 1000))
 	if err := rsp.OpenModal(ctx, o.TriggerID, view); err != nil {
 		b.fail(ctx, rsp, o, "opening the access form", err)
@@ -562,7 +568,7 @@ func (b *Bot) handleSubmission(ctx context.Context, rsp responder, s Submission)
 		}
 		d, _ := parseDuration(first(s.Values["duration"]))
 		ask := accessAsk{What: strings.TrimSpace(first(s.Values["what"])), Action: policy.Action(first(s.Values["action"])),
-			Duration: d, HasDur: true, Reason: strings.TrimSpace(first(s.Values["reason"]))}
+			Duration: d, HasDur: true, Standing: first(s.Values["duration"]) == standingChoice, Reason: strings.TrimSpace(first(s.Values["reason"]))}
 		if ask.Action == "" {
 			ask.Action = policy.Read
 		}

@@ -80,6 +80,7 @@ type accessAsk struct {
 	Action   policy.Action
 	Duration time.Duration
 	HasDur   bool
+	Standing bool // "for good", "permanently": no end date, if the service allows it
 	Reason   string
 }
 
@@ -89,10 +90,12 @@ var (
 		"could i have", "please give me", "give me", "please grant me", "grant me", "please", "request",
 		"requesting", "need", "to",
 	}
-	mentionRe   = regexp.MustCompile(`<@[A-Z0-9]+(\|[^>]*)?>`)
-	forDurRe    = regexp.MustCompile(`(?i)(?:^|\s+)for\s+((?:\d+|a couple of|[a-z]+)\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?|quarters?|[hdw])|today|ever|good)\b`)
-	badDurRe    = regexp.MustCompile(`(?i)\s+for\s+(\d+\s*[a-z]+)\b`)
-	reasonMarks = []string{" because ", " since ", " so that ", " so i can ", " in order to ", " to ", " for reason ", " reason: ", " - ", " — "}
+	mentionRe        = regexp.MustCompile(`<@[A-Z0-9]+(\|[^>]*)?>`)
+	forDurRe         = regexp.MustCompile(`(?i)(?:^|\s+)for\s+((?:\d+|a couple of|[a-z]+)\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?|quarters?|[hdw])|today)\b`)
+	standingRe       = regexp.MustCompile(`(?i)(?:^|\s+)(?:for\s+(?:ever|good)|forever|permanently|indefinitely|with\s+no\s+(?:end\s+date|expiry|expiration))\b`)
+	standingAccessRe = regexp.MustCompile(`(?i)\bstanding\s+((?:read|write|read-only|read-write|read/write)\s+)?access\b`)
+	badDurRe         = regexp.MustCompile(`(?i)\s+for\s+(\d+\s*[a-z]+)\b`)
+	reasonMarks      = []string{" because ", " since ", " so that ", " so i can ", " in order to ", " to ", " for reason ", " reason: ", " - ", " — "}
 )
 
 // parseAccess splits a typed access request into what, action, duration and reason.
@@ -105,12 +108,21 @@ func parseAccess(text string) (accessAsk, error) {
 	ask := accessAsk{Action: policy.Read}
 	lower := asciiLower(s)
 
+	// Standing access: "for good", "permanently", "standing access to X".
+	if loc := standingRe.FindStringIndex(s); loc != nil {
+		ask.Standing, ask.HasDur = true, true
+		s = strings.TrimSpace(s[:loc[0]] + " " + strings.TrimSpace(s[loc[1]:]))
+		lower = asciiLower(s)
+	}
+	if loc := standingAccessRe.FindStringIndex(s); loc != nil {
+		ask.Standing, ask.HasDur = true, true
+		s = s[:loc[0]] + strings.TrimSpace(s[loc[0]+len("standing"):])
+		lower = asciiLower(s)
+	}
 	// The duration: "for a week", "for 30 days".
-	if loc := forDurRe.FindStringSubmatchIndex(s); loc != nil {
+	if loc := forDurRe.FindStringSubmatchIndex(s); loc != nil && !ask.Standing {
 		phrase := asciiLower(s[loc[2]:loc[3]])
-		if phrase == "ever" || phrase == "good" {
-			ask.Duration, ask.HasDur = 0, true
-		} else if d, err := parseDuration(phrase); err == nil {
+		if d, err := parseDuration(phrase); err == nil {
 			ask.Duration, ask.HasDur = d, true
 		} else {
 			return accessAsk{}, err

@@ -41,6 +41,26 @@ func TestParseAccess(t *testing.T) {
 			assert.Equal(t, tc.reason, ask.Reason)
 		})
 	}
+	// Standing access is asked for in words, and never becomes the default duration.
+	for in, want := range map[string]string{
+		"claims.adjuster_notes for ever because audit":                  "claims.adjuster_notes",
+		"claims.adjuster_notes for good because audit":                  "claims.adjuster_notes",
+		"I need claims.claims permanently because I run the claims desk": "claims.claims",
+		"standing read access to claims.claims because on-call":          "claims.claims",
+		"claims.claims with no end date because on-call":                 "claims.claims",
+	} {
+		ask, err := parseAccess(in)
+		require.NoError(t, err, in)
+		assert.True(t, ask.Standing, in)
+		assert.Zero(t, ask.Duration, in)
+		assert.Equal(t, want, ask.What, in)
+		assert.NotEmpty(t, ask.Reason, in)
+	}
+	for _, in := range []string{"claims.claims for a week because the long-standing audit", "claims.claims because outstanding issues"} {
+		ask, err := parseAccess(in)
+		require.NoError(t, err, in)
+		assert.False(t, ask.Standing, in)
+	}
 	for _, bad := range []string{"", "   ", "<@U0STEWARD>", "for a week because x", "claims for 17 fortnights because x"} {
 		_, err := parseAccess(bad)
 		assert.Error(t, err, "%q", bad)

@@ -125,6 +125,7 @@ type wired struct {
 	bot        *bot.Bot
 	svc        *approvals.Service
 	cat        *policy.Catalog
+	catDigest  string // of the catalog file, taken before loading it
 	quorum     []approvals.QuorumRule
 	reconciler *connectors.Reconciler
 }
@@ -132,6 +133,8 @@ type wired struct {
 // wire builds the catalog, approvals service, copilot, reconciler and bot
 // from the settings. Errors name the setting at fault.
 func wire(ctx context.Context, e env, cfg config, st approvals.Store, logger *slog.Logger) (wired, error) {
+	// The digest first: a change made while loading then shows as a change.
+	digest := fileDigest(cfg.Catalog)
 	cat, err := loadCatalogSetting(cfg.Catalog)
 	if err != nil {
 		return wired{}, err
@@ -149,13 +152,14 @@ func wire(ctx context.Context, e env, cfg config, st approvals.Store, logger *sl
 		return wired{}, err
 	}
 	svc := approvals.New(st, cat, time.Now, approvals.Config{
-		GovernanceGroup: group, Rules: quorum, DefaultDuration: cfg.DefaultDuration, MaxDuration: cfg.MaxDuration, Logger: logger,
+		GovernanceGroup: group, Rules: quorum, DefaultDuration: cfg.DefaultDuration, MaxDuration: cfg.MaxDuration,
+		AllowStanding: cfg.AllowStanding, Logger: logger,
 	})
 	engine, err := newEngine(ctx, e, cfg.Copilot)
 	if err != nil {
 		return wired{}, fmt.Errorf("STEWARD_COPILOT: %w", err)
 	}
-	w := wired{svc: svc, cat: cat, quorum: quorum}
+	w := wired{svc: svc, cat: cat, catDigest: digest, quorum: quorum}
 	var recon bot.Reconciler
 	if cfg.Connectors != "" {
 		specs, err := parseConnectorsSetting(cfg.Connectors)
@@ -209,7 +213,7 @@ func watchCatalog(ctx context.Context, cfg config, w wired, logger *slog.Logger)
 		defer t.Stop()
 		poll = t.C
 	}
-	last := fileDigest(cfg.Catalog)
+	last := w.catDigest
 	for {
 		select {
 		case <-ctx.Done():
@@ -220,7 +224,7 @@ func watchCatalog(ctx context.Context, cfg config, w wired, logger *slog.Logger)
 				continue
 			}
 		}
-		last = fileDigest(cfg.Catalog)
+		last = fileDigest(cfg.Catalog) // before loading, as in wire
 		_ = reloadCatalog(ctx, cfg, w, logger)
 	}
 }
@@ -248,8 +252,12 @@ func reloadCatalog(ctx context.Context, cfg config, w wired, logger *slog.Logger
 	return nil
 }
 
-// fileDigest is a digest of the file's content, or "" when it cannot be read.
+// fileDigest is a digest of the file's content, or "" when it cannot be read
+// (or path is empty: the embedded demo catalog).
 func fileDigest(path string) string {
+	if path == "" {
+		return ""
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return ""

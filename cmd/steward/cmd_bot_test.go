@@ -44,6 +44,8 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{map[string]string{"STEWARD_LOG_LEVEL": "loud"}, "STEWARD_LOG_LEVEL:"},
 		{map[string]string{"STEWARD_WORKERS": "0"}, "STEWARD_WORKERS:"},
 		{map[string]string{"STEWARD_CONNECTORS": "mysql://x"}, "STEWARD_CONNECTORS"},
+		{map[string]string{"STEWARD_ALLOW_STANDING": "sometimes"}, "STEWARD_ALLOW_STANDING:"},
+		{map[string]string{"STEWARD_CATALOG_RELOAD": "-1m"}, "STEWARD_CATALOG_RELOAD:"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.want, func(t *testing.T) {

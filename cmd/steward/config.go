@@ -38,6 +38,7 @@ type config struct {
 	TickInterval     time.Duration // STEWARD_TICK_INTERVAL
 	CatalogReload    time.Duration // STEWARD_CATALOG_RELOAD; 0 = only on SIGHUP
 	Workers          int           // STEWARD_WORKERS
+	AllowStanding    bool          // STEWARD_ALLOW_STANDING
 	LogLevel         slog.Level    // STEWARD_LOG_LEVEL
 }
 
@@ -70,6 +71,7 @@ const configHelp = `Environment:
   STEWARD_MAX_DURATION       longest temporary access (default 2160h)
   STEWARD_TICK_INTERVAL      how often expiry, reminders and recertification run (default 30s)
   STEWARD_CATALOG_RELOAD     how often to look for a changed catalog file (default 1m; 0 = only on SIGHUP)
+  STEWARD_ALLOW_STANDING     true lets requests ask for access with no end date, reviewed at recertification (default false)
   STEWARD_WORKERS            envelopes worked on at once after the ack (default 2 per CPU; raise it
                              when Slack or the store is slow to answer)
   STEWARD_LOG_LEVEL          debug, info (default), warn or error`
@@ -164,6 +166,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 			}
 			*d.dst = parsed
 		}
+	}
+	switch v := strings.ToLower(get("STEWARD_ALLOW_STANDING")); v {
+	case "", "false", "0", "no":
+	case "true", "1", "yes":
+		c.AllowStanding = true
+	default:
+		return c, fmt.Errorf("STEWARD_ALLOW_STANDING: %q is not true or false", v)
 	}
 	c.CatalogReload = time.Minute
 	if v := get("STEWARD_CATALOG_RELOAD"); v != "" {
