@@ -43,8 +43,8 @@ func TestParseAccess(t *testing.T) {
 	}
 	// Standing access is asked for in words, and never becomes the default duration.
 	for in, want := range map[string]string{
-		"claims.adjuster_notes for ever because audit":                  "claims.adjuster_notes",
-		"claims.adjuster_notes for good because audit":                  "claims.adjuster_notes",
+		"claims.adjuster_notes for ever because audit":                   "claims.adjuster_notes",
+		"claims.adjuster_notes for good because audit":                   "claims.adjuster_notes",
 		"I need claims.claims permanently because I run the claims desk": "claims.claims",
 		"standing read access to claims.claims because on-call":          "claims.claims",
 		"claims.claims with no end date because on-call":                 "claims.claims",
