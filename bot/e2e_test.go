@@ -340,6 +340,24 @@ func TestAccessModalWithTypeahead(t *testing.T) {
 	h.approvalCard("claim backlog")
 	dm := h.waitCall("chat.postMessage", func(c slackfake.Call) bool { return c.Str("channel") == slackfake.DMChannel(jamal) })
 	assert.Contains(t, dm.JSON(), "is with the approvers", "the requester is told by DM (a modal has no channel)")
+
+	// The form offers access with no end date (the harness allows it), and
+	// choosing it asks for exactly that.
+	assert.Contains(t, jsonOf(view.View), standingChoice)
+	h.command(jamal, "/access", "")
+	require.Eventually(t, func() bool { v, ok := h.fake.LastView(); return ok && v.ID != view.ID }, 10*time.Second, 10*time.Millisecond)
+	view, _ = h.fake.LastView()
+	standing, err := h.fake.ViewSubmission(jamal, view.ID, map[string]map[string]any{
+		"assets":   {"assets": map[string]any{"type": "multi_external_select", "selected_options": []any{map[string]any{"value": "x:pg.claims.claims"}}}},
+		"action":   {"action": map[string]any{"type": "static_select", "selected_option": map[string]any{"value": "read"}}},
+		"duration": {"duration": map[string]any{"type": "static_select", "selected_option": map[string]any{"value": standingChoice}}},
+		"reason":   {"reason": map[string]any{"type": "plain_text_input", "value": "runs the claims desk"}},
+	})
+	require.NoError(t, err)
+	h.send("interactive", standing)
+	ts, _ := h.approvalCard("runs the claims desk")
+	card, _ := h.fake.Message(approvalsChannel, ts)
+	assert.Contains(t, jsonOf(card.Blocks), "standing access (no end date)")
 }
 
 func TestAlreadyCoveredByPolicy(t *testing.T) {
