@@ -99,7 +99,7 @@ func TestResolveAssetsFromWords(t *testing.T) {
 
 func FuzzParseAccess(f *testing.F) {
 	for _, s := range []string{"the claims tables for a week because reconciling Q3",
-		"write access to x for 2 days to fix", "<@U1|a> I need y for 3 hours - why", "for for for because because to to"} {
+		"write access to x for 2 days to fix", "<@U1|a> I need y for 3 hours - why", "for for for because because to to", "standing access to x for good for 2 days because y"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -115,6 +115,9 @@ func FuzzParseAccess(f *testing.F) {
 		}
 		if ask.Duration < 0 {
 			t.Fatalf("negative duration from %q", s)
+		}
+		if ask.Standing && ask.Duration != 0 {
+			t.Fatalf("standing access with a duration from %q", s)
 		}
 		if utf8.ValidString(s) && (!utf8.ValidString(ask.What) || !utf8.ValidString(ask.Reason)) {
 			t.Fatalf("valid input produced invalid UTF-8: %q", s)
