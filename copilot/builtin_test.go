@@ -87,18 +87,7 @@ const day = 24 * time.Hour
 
 func TestDraftHospital(t *testing.T) {
 	everyoneBut := func(out ...string) []string {
-		all := u("nora", "ned", "nina", "paul", "pia", "sam", "rita", "rob", "phil", "bea", "bo", "rae", "lou")
-		var keep []string
-		for _, id := range all {
-			drop := false
-			for _, o := range out {
-				drop = drop || o == id
-			}
-			if !drop {
-				keep = append(keep, id)
-			}
-		}
-		return keep
+		return except(u("nora", "ned", "nina", "paul", "pia", "sam", "rita", "rob", "phil", "bea", "bo", "rae", "lou"), out...)
 	}
 	runDraftCases(t, "hospital", []draftCase{
 		// inflection: "Nurses" is Nurse, not Nurse Practitioner

@@ -27,7 +27,8 @@ var readVerbs = []string{
 	"read", "view", "see", "access", "query", "select", "browse", "inspect", "review",
 	"use", "analyze", "analyse", "consult", "download", "export", "retrieve", "search",
 	"open", "audit", "examine", "look at", "look up", "check", "study", "pull", "extract",
-	"report on", "monitor", "read from", "select from", "query from",
+	"report on", "monitor", "read from", "select from", "query from", "display", "print", "list",
+	"copy", "track",
 }
 
 var writeVerbs = []string{
@@ -36,6 +37,9 @@ var writeVerbs = []string{
 	"approve", "overwrite", "publish", "submit", "adjust", "administer", "write to",
 	"insert into", "delete from", "add to", "load into", "upload to", "append to", "purge",
 	"enter", "record", "post", "input", "fill in", "reverse", "void", "grade", "sign", "sign off on",
+	"schedule", "reschedule", "book", "cancel", "prescribe", "add", "archive", "restore", "import",
+	"replace", "revise", "assign", "reassign", "close", "reopen", "annotate", "deactivate", "activate",
+	"disable", "enable", "suspend", "reset", "register", "configure", "release", "destroy", "erase",
 }
 
 // accessKinds are the words in front of "access" ("read access", "write access").
@@ -71,7 +75,29 @@ var allowModals = []string{
 	"are granted", "is granted", "get", "gets", "should have", "must have", "can have",
 	"may have", "should get", "can get", "may get", "must", "are to", "is to", "are always allowed to",
 	"can always", "may always", "should always", "are free to", "is free to",
+	"have permission to", "has permission to", "have the right to", "has the right to",
+	"have the ability to", "has the ability to", "are responsible for", "is responsible for",
+	"are in charge of", "is in charge of", "are the only ones who can", "is the only one who can",
+	"are the only ones allowed to", "is the only one allowed to", "are the only users who can",
+	"are the only users allowed to", "are the only people who can", "is the only person who can",
+	"is the only user who can", "is the only role that can", "are the only roles that can",
 }
+
+// permissionModals: "are granted permission to", "shall be given the right to", "shall be allowed".
+var permissionModals = func() []string {
+	var out []string
+	for _, aux := range []string{"are", "is", "shall be", "should be", "must be", "will be", "may be", "can be"} {
+		for _, p := range []string{"granted", "given"} {
+			for _, what := range []string{"permission to", "the permission to", "the right to", "the ability to"} {
+				out = append(out, aux+" "+p+" "+what)
+			}
+		}
+		if aux != "are" && aux != "is" {
+			out = append(out, aux+" allowed")
+		}
+	}
+	return out
+}()
 
 var denyModals = []string{
 	"cannot", "can not", "can't", "cant", "can never", "may not", "may never", "must not", "mustn't",
@@ -85,6 +111,20 @@ var denyModals = []string{
 	"doesn't", "are not to", "is not to", "should not be able to", "must not be able to",
 	"may not ever", "are blocked from", "is blocked from", "are not able to", "is not able to",
 	"can no longer", "may no longer", "must no longer", "are no longer allowed to",
+	"have no", "has no", "shall have no", "should have no", "must have no", "will have no",
+	"are unable to", "is unable to", "shall not be able to", "will not be able to",
+	"shall not be allowed to", "should not be allowed to", "must not be allowed to",
+	"shall not be permitted to", "should not be permitted to", "must not be permitted to",
+	"may not be allowed to", "have no right to", "has no right to", "have no permission to",
+	"has no permission to", "do not have permission to", "does not have permission to",
+	"are prevented from", "is prevented from", "are restricted from", "is restricted from",
+	"are excluded from", "is excluded from", "should be prevented from", "shall be prevented from",
+	"must be prevented from", "should be blocked from", "shall be blocked from", "must be blocked from",
+	"should be restricted from", "shall be restricted from", "must be restricted from",
+	"should be prohibited from", "shall be prohibited from", "must be prohibited from",
+	"should be barred from", "shall be barred from", "must be barred from",
+	"are denied", "is denied", "shall be denied", "should be denied", "must be denied", "will be denied",
+	"do not have the right to", "does not have the right to", "are not responsible for",
 }
 
 var passiveModals = []string{
@@ -107,6 +147,15 @@ var participles = map[string]string{
 	"maintained": "maintain", "approved": "approve", "overwritten": "overwrite",
 	"published": "publish", "submitted": "submit", "adjusted": "adjust", "administered": "administer",
 	"purged": "purge", "entered": "enter", "recorded": "record", "posted": "post",
+	"displayed": "display", "printed": "print", "listed": "list", "copied": "copy", "tracked": "track",
+	"scheduled": "schedule", "rescheduled": "reschedule", "booked": "book", "cancelled": "cancel",
+	"canceled": "cancel", "prescribed": "prescribe", "added": "add", "archived": "archive",
+	"restored": "restore", "imported": "import", "replaced": "replace", "revised": "revise",
+	"assigned": "assign", "reassigned": "reassign", "closed": "close", "reopened": "reopen",
+	"annotated": "annotate", "deactivated": "deactivate", "activated": "activate", "disabled": "disable",
+	"enabled": "enable", "suspended": "suspend", "registered": "register", "configured": "configure",
+	"released": "release", "destroyed": "destroy", "erased": "erase", "monitored": "monitor",
+	"extracted": "extract", "pulled": "pull", "studied": "study",
 }
 
 func participleList() []string {
@@ -182,7 +231,7 @@ func accessKindAlternation() string {
 	return alternation(k)
 }
 
-const adverbs = `(?:(?:only|also|always|still|freely|directly|fully|now|then|just|ever|both|either|be\s+able\s+to|be\s+allowed\s+to|be\s+permitted\s+to)\s+)*`
+const adverbs = `(?:(?:[a-z]+ly|only|also|always|still|freely|directly|fully|now|then|just|ever|both|either|be\s+able\s+to|be\s+allowed\s+to|be\s+permitted\s+to)\s+)*`
 
 var (
 	verbs   = verbAlternation()
@@ -192,7 +241,7 @@ var (
 	// action: "read", "read and update", "have read access to", "access to".
 	actionRe = `(?P<verb>(?:` + verbs + `|` + gerunds + `)(?:\s*(?:,|and|or|&|/|and/or)\s*(?:` + verbs + `|` + gerunds + `))*` + `|(?:(?:have|has|get|be\s+given|be\s+granted|receive|obtain|hold|retain)\s+)?(?:(?:` + kinds + `)\s+)?access(?:\s+(?:to|on|for|into|over))?|(?:have|has|get)\s+(?:` + kinds + `)\s+(?:rights|permissions?|privileges?)\s+(?:to|on|for|over))`
 
-	reModal = regexp.MustCompile(`(?i)^(?P<subj>.+?)\s+(?P<modal>` + alternation(append(append([]string(nil), denyModals...), allowModals...)) + `)\s+` + adverbs + actionRe + `\s+(?P<obj>.+)$`)
+	reModal = regexp.MustCompile(`(?i)^(?P<subj>.+?)\s+(?P<modal>` + alternation(append(append(append([]string(nil), denyModals...), allowModals...), permissionModals...)) + `)\s+` + adverbs + actionRe + `\s+(?P<obj>.+)$`)
 
 	reGiveTo = regexp.MustCompile(`(?i)^(?:give|grant|provide|assign|issue)\s+(?:(?P<kind>` + kinds + `)\s+)?access\s+(?:to|on|for|over)\s+(?P<obj>.+?)\s+to\s+(?P<subj>.+)$`)
 	reGive   = regexp.MustCompile(`(?i)^(?:give|grant|provide|assign|issue|offer)\s+(?P<subj>.+?)\s+(?:(?P<kind>` + kinds + `)\s+)?(?:access|rights|permissions?|privileges?)\s+(?:to|on|for|over|into)\s+(?P<obj>.+)$`)
@@ -202,14 +251,36 @@ var (
 	reMasked = regexp.MustCompile(`(?i)^(?P<obj>.+?)\s+(?:must|should|shall|will|are\s+to|is\s+to|has\s+to|have\s+to)?\s*(?:always\s+)?(?:be|are|is|get|gets)\s+(?:always\s+)?(?P<verb>` + alternation(maskParticiples) + `)(?:\s+(?:for|from|to|when\s+shown\s+to|when\s+viewed\s+by)\s+(?P<subj>.+))?$`)
 
 	reByPassive = regexp.MustCompile(`(?i)^(?P<obj>.+?)\s+(?P<modal>` + alternation(passiveModals) + `)\s+(?:only\s+|also\s+)?be\s+(?P<verb>` + alternation(participleList()) + `)(?:\s+(?:and|or|and/or)\s+` + alternation(participleList()) + `)*\s+(?:only\s+)?by\s+(?P<subj>.+)$`)
-	reAccessTo  = regexp.MustCompile(`(?i)^(?:(?P<kind>` + kinds + `)\s+)?access\s+to\s+(?P<obj>.+?)\s+(?:is|should\s+be|must\s+be|shall\s+be|will\s+be)\s+(?:only\s+)?(?:granted|given|allowed|restricted|limited|reserved)\s+(?:only\s+)?(?:to|for)\s+(?P<subj>.+)$`)
+	reAgentless = regexp.MustCompile(`(?i)^(?P<obj>.+?)\s+(?:cannot|can\s+not|can't|may\s+not|may\s+never|must\s+not|must\s+never|mustn't|shall\s+not|shall\s+never|should\s+not|should\s+never|will\s+not|won't|can\s+never)\s+(?:ever\s+)?be\s+(?P<verb>` + alternation(participleList()) + `)(?:\s+(?:and|or|and/or|nor)\s+` + alternation(participleList()) + `)*$`)
+	reAccessTo  = regexp.MustCompile(`(?i)^(?:(?P<kind>` + kinds + `)\s+)?access\s+to\s+(?P<obj>.+?)\s+(?:is|are|should\s+be|must\s+be|shall\s+be|will\s+be|may\s+be|can\s+be)\s+(?:only\s+)?(?:granted|given|allowed|restricted|limited|reserved|provided|(?P<denied>denied|refused|forbidden|prohibited|blocked))\s+(?:only\s+)?(?:to|for)\s+(?P<subj>.+)$`)
 	// "The system shall (not) allow X to ...": requirement documents speak of the system.
-	reSystem = regexp.MustCompile(`(?i)^(?:the\s+)?(?:system|application|app|platform|software|service|portal|database|product)\s+(?:shall|must|should|will|may|can|is\s+to)\s+(?P<not>not\s+|never\s+)?(?:allow|permit|enable|let|authori[sz]e)\s+(?P<subj>.+?)\s+(?:to\s+)?(?P<rest>` + verbs + `\b.*|(?:(?:` + kinds + `)\s+)?access\b.*)$`)
+	reSystem = regexp.MustCompile(`(?i)^(?:the\s+)?(?:system|application|app|platform|software|service|portal|database|product)\s+(?:(?:shall|must|should|will|may|can|is\s+to)\s+(?P<not>not\s+|never\s+)?(?:allow|permit|enable|let|authori[sz]e)|(?P<not2>does\s+not\s+|doesn't\s+|never\s+)?(?:allow|permit|enable|let|authori[sz]e)s?)\s+(?P<subj>.+?)\s+(?:to\s+)?(?P<rest>` + verbs + `\b.*|(?:(?:` + kinds + `)\s+)?access\b.*)$`)
+
+	// "The system shall prevent X from reading Y".
+	reSystemDeny = regexp.MustCompile(`(?i)^(?:the\s+)?(?:system|application|app|platform|software|service|portal|database|product)\s+(?:(?:shall|must|should|will|is\s+to)\s+(?:always\s+)?(?:prevent|prohibit|forbid|block|bar|stop|disallow)|(?:prevent|prohibit|forbid|block|bar|stop|disallow)s)\s+(?P<rest>.+?\s+from\s+.+)$`)
+	// "The system shall provide X with (read) access to Y".
+	reSystemProvide = regexp.MustCompile(`(?i)^(?:the\s+)?(?:system|application|app|platform|software|service|portal|database|product)\s+(?:shall|must|should|will|is\s+to)\s+(?:provide|give|grant|offer)\s+(?P<subj>.+?)\s+with\s+(?:(?P<kind>` + kinds + `)\s+)?access\s+(?:to|on|for|over)\s+(?P<obj>.+)$`)
+	// "It shall be possible for X to read Y".
+	rePossible = regexp.MustCompile(`(?i)^it\s+(?:shall|must|should|will|is|may)\s+(?P<not>not\s+|never\s+)?(?:be\s+)?(?:possible|permitted|allowed)\s+for\s+(?P<subj>.+?)\s+to\s+(?P<rest>.+)$`)
+	// "Lab results are (only) visible to nurses", "X shall not be editable by Y".
+	reAdjective = regexp.MustCompile(`(?i)^(?P<obj>.+?)\s+(?:(?P<modal>` + alternation(passiveModals) + `)\s+)?(?:only\s+)?(?:be|is|are)\s+(?P<not>not\s+|never\s+)?(?:only\s+|solely\s+|exclusively\s+)?(?P<adj>` + adjectiveAlternation() + `)\s+(?:only\s+|solely\s+|exclusively\s+)?(?:to|by|for)\s+(?:only\s+)?(?P<subj>.+)$`)
+
+	// "view but not edit", "view, but not edit,".
+	reButNotMiddle = regexp.MustCompile(`(?i)\b(?P<pre>` + verbs + `)\s*,?\s+but\s+(?:not|never|cannot|can\s+not|can't|may\s+not|must\s+not|shall\s+not|should\s+not|will\s+not)\s+(?P<neg>` + verbs + `(?:\s*(?:,|and|or|/)\s*` + verbs + `)*)\s*,?\s+`)
+	// "can be viewed but not modified by".
+	reButNotPassive = regexp.MustCompile(`(?i)\b(?P<pre>` + alternation(participleList()) + `)\s*,?\s+but\s+(?:not|never)\s+(?P<neg>` + alternation(participleList()) + `(?:\s*(?:,|and|or|/)\s*` + alternation(participleList()) + `)*)\s*,?\s+`)
+	// "... lab results, but cannot modify them".
+	reButNotEnd = regexp.MustCompile(`(?i)\s*,?\s+(?:but|and|yet)\s+(?:not|never|cannot|can\s+not|can't|may\s+not|may\s+never|must\s+not|must\s+never|mustn't|shall\s+not|should\s+not|should\s+never|will\s+not|are\s+not\s+(?:allowed|permitted|able)\s+to|is\s+not\s+(?:allowed|permitted|able)\s+to)\s+(?:be\s+(?:able|allowed|permitted)\s+to\s+)?(?P<neg>` + verbs + `(?:\s*(?:,|and|or|/)\s*` + verbs + `)*)\s+(?:them|it|these|those|this|that|the\s+same|any\s+of\s+them|any\s+of\s+it)$`)
+	// "Under no circumstances may X read Y", "At no time shall X read Y".
+	reNoCircumstances  = regexp.MustCompile(`(?i)^(?:under\s+no\s+circumstances?|in\s+no\s+circumstances?|at\s+no\s+time|in\s+no\s+case|on\s+no\s+account)\s*,?\s+(?P<modal>may|can|shall|should|must|will)\s+(?P<subj>.+?)\s+(?P<rest>(?:be\s+(?:able|allowed|permitted)\s+to\s+)?(?:` + verbs + `|have\s+.*access)\b.*)$`)
+	reAnyCircumstances = regexp.MustCompile(`(?i)\s*,?\s+(?:under\s+any\s+circumstances?|in\s+any\s+circumstances?|at\s+any\s+time|in\s+any\s+case|whatsoever)\s*$`)
+	// "X must complete Y training before reading Z".
+	reBefore = regexp.MustCompile(`(?i)^(?P<subj>.+?)\s+(?:must|shall|should|need\s+to|needs\s+to|have\s+to|has\s+to|are\s+required\s+to|is\s+required\s+to)\s+(?:first\s+)?(?P<cond>(?:complete|finish|take|pass|attend|undergo)\s+.+?)\s+(?:before|prior\s+to)\s+(?:they\s+can\s+|being\s+(?:able|allowed)\s+to\s+)?(?P<ger>` + gerunds + `|` + verbs + `)\s+(?P<obj>.+)$`)
 
 	reExclusive = regexp.MustCompile(`(?i)\b(?:only|exclusively|solely|restricted\s+to|limited\s+to|reserved\s+for)\b`)
 
 	rePolite      = regexp.MustCompile(`(?i)^(?:(?:please|kindly|policy\s*:|rule\s*:|new\s+policy\s*:|ensure\s+(?:that\s+)?|make\s+sure\s+(?:that\s+)?|we\s+want\s+(?:to\s+)?|we\s+need\s+to\s+|i\s+want\s+to\s+|i'?d\s+like\s+to\s+|i\s+would\s+like\s+to\s+)\s*)+`)
-	reEveryoneBut = regexp.MustCompile(`(?i)\b(everyone|everybody|anyone|anybody|all\s+employees|all\s+staff|all\s+users)\s+but\s+`)
+	reEveryoneBut = regexp.MustCompile(`(?i)\b(everyone|everybody|anyone|anybody|all\s+employees|all\s+staff|all\s+users|nobody|no\s+one|no-one|none)\s+but\s+`)
 	reMaskedSee   = regexp.MustCompile(`(?i)^(?P<subj>.+?)\s+(?:can|may|should|must|will|shall)\s+(?:only\s+)?(?:see|view|get|read|receive)\s+(?:only\s+)?(?P<verb>` + alternation(maskParticiples) + `)\s+(?P<obj>.+)$`)
 	rePeriod      = regexp.MustCompile(`(?i)\b(?:q[1-4]|quarter|month|week|year|fy\s*\d*|h[12]|season|holidays?|year-end|weekend|today|tomorrow|tonight|days?|hours?|minutes?|nights?|shifts?|sprints?|semesters?|terms?|moment|while)\b`)
 
@@ -219,7 +290,7 @@ var (
 	reExcept   = regexp.MustCompile(`(?i)(?:\s*,\s*|\s+)(?:but\s+)?(?:except(?:\s+for)?|excluding|excepting|but\s+not|other\s+than|apart\s+from|aside\s+from|besides|save\s+for|with\s+the\s+exception\s+of|not\s+including)\s+(?P<cond>[^,]+?)\s*(?:,|$)`)
 	reRelative = regexp.MustCompile(`(?i)\s*,?\s+(?:who|that|which|whom|whose)\s+(?P<cond>.+?)\s*,?$`)
 	reWith     = regexp.MustCompile(`(?i)\s+(?:with|having|holding)\s+(?P<cond>.+)$`)
-	rePlace    = regexp.MustCompile(`(?i)\s+(?P<cond>(?:(?:based|located|working|living|sitting|stationed|residing|employed)\s+)?(?:in|from|within|outside(?:\s+of)?|not\s+in|not\s+from|on|at)\s+.+)$`)
+	rePlace    = regexp.MustCompile(`(?i)\s+(?P<cond>(?:(?:based|located|working|living|sitting|stationed|residing|employed)\s+)?(?:in|from|within|outside(?:\s+of)?|not\s+in|not\s+from|on|at)\s+.+|(?:assigned|belonging)\s+to\s+.+)$`)
 	rePurpose  = regexp.MustCompile(`(?i)(?:\s*,\s*|\s+)(?P<marker>in\s+order\s+to|so\s+that|so\s+they\s+can|so\s+as\s+to|for\s+the\s+purposes?\s+of|for\s+purposes\s+of|because|since|as\s+part\s+of|to|for)\s+(?P<purpose>.+)$`)
 	reListSep  = regexp.MustCompile(`(?i)\s*,\s*(?:and\s+|or\s+|nor\s+|as\s+well\s+as\s+|plus\s+)?|\s+(?:and/or|and|or|nor|&|as\s+well\s+as|plus|along\s+with|together\s+with)\s+`)
 
@@ -294,12 +365,47 @@ func decompose(sentence string) (decomposition, error) {
 		d.duration = dur
 		s = squeeze(s[:loc[0]] + " " + s[loc[1]:])
 	}
+	if d.Duration != "" {
+		// "temporary access ... for 7 days": the duration says how temporary.
+		s = squeeze(reTemporaryWord.ReplaceAllString(s, ""))
+	}
 	if d.Duration == "" {
 		if m := reUntil.FindStringSubmatch(s); m != nil {
 			return d, refuse("the access ends %q, which the copilot cannot turn into a length of time; say how long instead, e.g. \"for 30 days\"", squeeze(m[0]))
 		}
 		if m := reTemporary.FindString(s); m != "" {
 			return d, refuse("the sentence says the access is %q but not for how long; add a duration such as \"for 7 days\" so it is not granted for good", m)
+		}
+	}
+
+	// "Nurses can view but not edit lab results", "... but cannot modify
+	// them": the refused verbs only confirm what a read policy leaves out.
+	// The word checks keep the large regexps below off sentences they cannot match.
+	var notVerb string
+	lower := strings.ToLower(s)
+	if strings.Contains(lower, "but ") {
+		if loc := reButNotMiddle.FindStringSubmatchIndex(s); loc != nil {
+			notVerb = submatch(reButNotMiddle, s, loc, "neg")
+			s = squeeze(s[:loc[0]] + submatch(reButNotMiddle, s, loc, "pre") + " " + s[loc[1]:])
+		} else if loc := reButNotPassive.FindStringSubmatchIndex(s); loc != nil {
+			notVerb = baseVerbs(submatch(reButNotPassive, s, loc, "neg"))
+			s = squeeze(s[:loc[0]] + submatch(reButNotPassive, s, loc, "pre") + " " + s[loc[1]:])
+		} else if loc := reButNotEnd.FindStringSubmatchIndex(s); loc != nil {
+			notVerb = submatch(reButNotEnd, s, loc, "neg")
+			s = squeeze(s[:loc[0]])
+		}
+	}
+	// "Under no circumstances may contractors read X".
+	if strings.Contains(lower, " no ") {
+		if m := reNoCircumstances.FindStringSubmatch(s); m != nil {
+			s = named(reNoCircumstances, m, "subj") + " " + named(reNoCircumstances, m, "modal") + " not " + named(reNoCircumstances, m, "rest")
+		}
+	}
+	s = strings.TrimSpace(reAnyCircumstances.ReplaceAllString(s, ""))
+	// "Nurses must complete HIPAA training before viewing X".
+	if strings.Contains(lower, "before ") || strings.Contains(lower, "prior to") {
+		if m := reBefore.FindStringSubmatch(s); m != nil {
+			s = named(reBefore, m, "subj") + " can " + baseOfGerund(named(reBefore, m, "ger")) + " " + named(reBefore, m, "obj") + " after " + named(reBefore, m, "cond")
 		}
 	}
 
@@ -340,6 +446,19 @@ func decompose(sentence string) (decomposition, error) {
 		d.Action = string(act)
 	}
 
+	if notVerb != "" {
+		na, err := ActionOf(notVerb)
+		if err != nil {
+			return d, err
+		}
+		if effect == policy.Allow && na == policy.Write && d.Action == string(policy.Write) {
+			return d, refuse("policies know only read and write access, and write covers both %q and %q, so one cannot be allowed without the other; say \"write\" or \"read\"", verb, squeeze(notVerb))
+		}
+		if effect != policy.Allow || na != policy.Write || d.Action != string(policy.Read) {
+			return d, refuse("the sentence both allows %q and forbids %q, and write access includes read; write one policy per sentence, e.g. \"Nurses can read lab results\"", verb, squeeze(notVerb))
+		}
+	}
+
 	// Trailing parts of the object phrase: conditions, exceptions, purpose.
 	obj, oc, purpose, err := splitObjectTail(obj, effect == policy.Mask)
 	if err != nil {
@@ -364,8 +483,8 @@ func decompose(sentence string) (decomposition, error) {
 		subj = rest
 	}
 	subj = stripLeading(subj, "only", "just")
-	subj = strings.TrimSpace(subj)
-	obj = strings.TrimSpace(obj)
+	subj = strings.TrimSpace(reTrailingOnly.ReplaceAllString(subj, ""))
+	obj = strings.TrimSpace(reTrailingOnly.ReplaceAllString(obj, ""))
 	if subj == "" {
 		return d, refuse("the sentence does not say who the policy is for; name the people, e.g. \"Fraud analysts can read card transactions\"")
 	}
@@ -375,6 +494,21 @@ func decompose(sentence string) (decomposition, error) {
 	d.subjectText, d.objectText = subj, obj
 	d.Subjects = splitList(subj)
 	d.Objects = splitList(obj)
+	// "Only physicians, not nurses, can edit X": a "not" item in a list is an
+	// exception, never an alternative (physicians OR non-nurses).
+	var err2 error
+	if d.Subjects, conds, err2 = notItems(d.Subjects, conds); err2 != nil {
+		return d, err2
+	}
+	if d.Objects, conds, err2 = notItems(d.Objects, conds); err2 != nil {
+		return d, err2
+	}
+	if len(d.Subjects) > 0 && !strings.EqualFold(strings.Join(d.Subjects, " "), strings.Join(splitList(subj), " ")) {
+		d.subjectText = strings.Join(d.Subjects, " and ")
+	}
+	if len(d.Objects) > 0 && !strings.EqualFold(strings.Join(d.Objects, " "), strings.Join(splitList(obj), " ")) {
+		d.objectText = strings.Join(d.Objects, " and ")
+	}
 	if len(d.Subjects) == 0 || len(d.Objects) == 0 {
 		return d, refuse("the sentence does not say clearly who the policy is for and which data it covers; write e.g. \"Fraud analysts can read card transactions\"")
 	}
@@ -417,15 +551,40 @@ func mainClause(s string) (effect policy.Effect, verb, subj, obj string, err err
 		}
 		return policy.Mask, strings.ToLower(named(reMasked, m, "verb")), subj, named(reMasked, m, "obj"), nil
 	}
+	if m := reSystemDeny.FindStringSubmatch(s); m != nil {
+		// "The system shall prevent X from reading Y" is "prevent X from reading Y".
+		return mainClause("prevent " + named(reSystemDeny, m, "rest"))
+	}
+	if m := reSystemProvide.FindStringSubmatch(s); m != nil {
+		// "The system shall provide X with (read) access to Y".
+		return mainClause("give " + named(reSystemProvide, m, "subj") + " " + named(reSystemProvide, m, "kind") + " access to " + named(reSystemProvide, m, "obj"))
+	}
+	if m := rePossible.FindStringSubmatch(s); m != nil {
+		// "It shall be possible for X to read Y", "X shall be able to read Y".
+		modal := " can "
+		if named(rePossible, m, "not") != "" {
+			modal = " cannot "
+		}
+		return mainClause(named(rePossible, m, "subj") + modal + named(rePossible, m, "rest"))
+	}
+	if mentionsAdjective(s) {
+		if m := reAdjective.FindStringSubmatch(s); m != nil {
+			return adjectiveClause(m)
+		}
+	}
 	if m := reSystem.FindStringSubmatch(s); m != nil {
 		rest := named(reSystem, m, "subj") + " can "
-		if named(reSystem, m, "not") != "" {
+		if named(reSystem, m, "not") != "" || named(reSystem, m, "not2") != "" {
 			rest = named(reSystem, m, "subj") + " cannot "
 		}
 		return mainClause(rest + named(reSystem, m, "rest"))
 	}
 	if m := reAccessTo.FindStringSubmatch(s); m != nil {
-		return policy.Allow, kindVerb(named(reAccessTo, m, "kind")), named(reAccessTo, m, "subj"), named(reAccessTo, m, "obj"), nil
+		effect := policy.Allow
+		if named(reAccessTo, m, "denied") != "" {
+			effect = policy.Deny
+		}
+		return effect, kindVerb(named(reAccessTo, m, "kind")), named(reAccessTo, m, "subj"), named(reAccessTo, m, "obj"), nil
 	}
 	if m := reByPassive.FindStringSubmatch(s); m != nil {
 		modal := strings.ToLower(squeeze(named(reByPassive, m, "modal")))
@@ -441,6 +600,14 @@ func mainClause(s string) (effect policy.Effect, verb, subj, obj string, err err
 		verb = strings.TrimSuffix(strings.TrimSpace(verb), " only")
 		return effect, baseVerbs(squeeze(verb)), named(reByPassive, m, "subj"), named(reByPassive, m, "obj"), nil
 	}
+	if !strings.Contains(strings.ToLower(s), " be ") {
+		// no passive
+	} else if m := reAgentless.FindStringSubmatch(s); m != nil {
+		// "Audit logs must not be deleted": a prohibition for everyone. An
+		// allow without the people ("X can be read") is never guessed.
+		verb := m[0][strings.Index(strings.ToLower(m[0]), strings.ToLower(named(reAgentless, m, "verb"))):]
+		return policy.Deny, baseVerbs(squeeze(verb)), "everyone", named(reAgentless, m, "obj"), nil
+	}
 	if m := reGiveTo.FindStringSubmatch(s); m != nil {
 		// The subject comes last here, so a purpose follows it, not the objects.
 		subj, obj := named(reGiveTo, m, "subj"), named(reGiveTo, m, "obj")
@@ -454,7 +621,8 @@ func mainClause(s string) (effect policy.Effect, verb, subj, obj string, err err
 		return policy.Allow, kindVerb(named(reGive, m, "kind")), named(reGive, m, "subj"), named(reGive, m, "obj"), nil
 	}
 	if m := reAllow.FindStringSubmatch(s); m != nil {
-		return policy.Allow, squeeze(strings.ToLower(named(reAllow, m, "verb"))), named(reAllow, m, "subj"), named(reAllow, m, "obj"), nil
+		verb, obj := accessObject(squeeze(strings.ToLower(named(reAllow, m, "verb"))), named(reAllow, m, "obj"))
+		return policy.Allow, verb, named(reAllow, m, "subj"), obj, nil
 	}
 	if m := reDenyTo.FindStringSubmatch(s); m != nil {
 		v := named(reDenyTo, m, "ger")
@@ -475,9 +643,101 @@ func mainClause(s string) (effect policy.Effect, verb, subj, obj string, err err
 				break
 			}
 		}
-		return effect, squeeze(strings.ToLower(named(reModal, m, "verb"))), named(reModal, m, "subj"), named(reModal, m, "obj"), nil
+		verb, obj := accessObject(squeeze(strings.ToLower(named(reModal, m, "verb"))), named(reModal, m, "obj"))
+		return effect, verb, named(reModal, m, "subj"), obj, nil
 	}
 	return "", "", "", "", refuse("no policy found in the sentence: write who may (or may not) do what to which data, e.g. \"Fraud analysts can read card transactions\" or \"Mask email addresses for contractors\"")
+}
+
+// reAccessObj is the rest of "have read access to X" or "need access to X"
+// when the modal took "have"/"need" and the verb regexp stopped early.
+var reAccessObj = regexp.MustCompile(`(?i)^(?:access|rights?|permissions?|privileges?)\s+(?:to|on|for|into|over)\s+(.+)$`)
+var reToObj = regexp.MustCompile(`(?i)^(?:to|into|on|over)\s+(.+)$`)
+
+// accessObject repairs verb and objects for "have read access to X" (verb
+// "read", objects "access to X") and "need access to X" (verb "access",
+// objects "to X"): the objects are X.
+func accessObject(verb, obj string) (string, string) {
+	if m := reAccessObj.FindStringSubmatch(strings.TrimSpace(obj)); m != nil {
+		if _, ok := accessKinds[verb]; ok {
+			return verb + " access", m[1]
+		}
+	}
+	if verb == "access" {
+		if m := reToObj.FindStringSubmatch(strings.TrimSpace(obj)); m != nil {
+			return verb, m[1]
+		}
+	}
+	return verb, obj
+}
+
+// adjectiveClause reads "X are visible to Y", "X shall not be editable by Y".
+func adjectiveClause(m []string) (policy.Effect, string, string, string, error) {
+	effect := policy.Allow
+	if named(reAdjective, m, "not") != "" {
+		effect = policy.Deny
+	}
+	if modal := strings.ToLower(squeeze(named(reAdjective, m, "modal"))); modal != "" {
+		for _, dm := range denyModals {
+			if modal == dm {
+				effect = policy.Deny
+			}
+		}
+	}
+	verb := "read"
+	adj := strings.ToLower(named(reAdjective, m, "adj"))
+	if writeAdjectives[adj] {
+		verb = "write"
+	}
+	obj := named(reAdjective, m, "obj")
+	// "Access to X is available to Y", "Read access to X is ...".
+	if am := reAccessPhrase.FindStringSubmatch(obj); am != nil && !writeAdjectives[adj] {
+		verb, obj = kindVerb(am[1]), am[2]
+	}
+	return effect, verb, named(reAdjective, m, "subj"), obj, nil
+}
+
+var reAccessPhrase = regexp.MustCompile(`(?i)^(?:the\s+)?(?:(` + kinds + `)\s+)?access\s+(?:to|on|for|into|over)\s+(.+)$`)
+
+// Adjectives that say who may use data: "accessible to", "editable by".
+var readAdjectives = []string{"accessible", "available", "visible", "readable", "viewable", "viewable only", "open", "queryable", "downloadable", "exportable"}
+
+var writeAdjectives = set("editable", "modifiable", "writable", "writeable", "updatable", "updateable", "changeable", "deletable")
+
+// mentionsAdjective is a cheap test before the adjective regexp.
+func mentionsAdjective(s string) bool {
+	l := strings.ToLower(s)
+	for _, a := range readAdjectives {
+		if strings.Contains(l, a) {
+			return true
+		}
+	}
+	for a := range writeAdjectives {
+		if strings.Contains(l, a) {
+			return true
+		}
+	}
+	return false
+}
+
+func adjectiveAlternation() string {
+	w := append([]string(nil), readAdjectives...)
+	for a := range writeAdjectives {
+		w = append(w, a)
+	}
+	sort.Strings(w)
+	return alternation(w)
+}
+
+// baseOfGerund turns "viewing" back into "view"; other words stay.
+func baseOfGerund(g string) string {
+	g = squeeze(strings.ToLower(g))
+	for _, v := range append(append([]string(nil), readVerbs...), writeVerbs...) {
+		if gerund(v) == g {
+			return v
+		}
+	}
+	return g
 }
 
 func kindVerb(kind string) string {
@@ -509,11 +769,11 @@ func ActionOf(verb string) (policy.Action, error) {
 			return "", refuse("the copilot does not know what %q access allows; say read or write access", kind)
 		}
 	}
-	if v == "access" || strings.HasPrefix(v, "access ") {
+	if v == "access" || reAccessPrep.MatchString(v) {
 		return policy.Read, nil
 	}
 	action := policy.Action("")
-	for _, w := range reListSep.Split(v, -1) {
+	for _, w := range reListSep.Split(strings.ReplaceAll(v, "/", " or "), -1) {
 		w = strings.TrimSpace(strings.Trim(w, "/&,"))
 		if w == "" {
 			continue
@@ -721,6 +981,42 @@ func cutNobody(subj string) (string, bool) {
 	}
 	return subj, false
 }
+
+// reAccessPrep is "access to ..." as a verb phrase; "access and modify" is a list.
+var reAccessPrep = regexp.MustCompile(`^access\s+(?:to|on|for|into|over)\b`)
+
+var reTemporaryWord = regexp.MustCompile(`(?i)\btemporar(?:y|ily)\s+`)
+
+// notItems moves the "not X" items of a list with other items into the
+// conditions as exceptions; a list of nothing but "not" items is refused.
+func notItems(items, conds []string) ([]string, []string, error) {
+	if len(items) < 2 {
+		return items, conds, nil
+	}
+	var keep []string
+	var moved []string
+	for _, it := range items {
+		if r, ok := cutWord(it, "not"); ok && r != "" {
+			moved = append(moved, "not "+stripLeading(r, "the", "any", "all"))
+			continue
+		}
+		if r, ok := cutWord(it, "never"); ok && r != "" {
+			moved = append(moved, "not "+stripLeading(r, "the", "any", "all"))
+			continue
+		}
+		keep = append(keep, it)
+	}
+	if len(moved) == 0 {
+		return items, conds, nil
+	}
+	if len(keep) == 0 {
+		return items, conds, refuse("the list %q only says what to leave out; name what the policy covers", strings.Join(items, ", "))
+	}
+	return keep, append(conds, moved...), nil
+}
+
+// reTrailingOnly is "only" after the people: "Physicians only can change X".
+var reTrailingOnly = regexp.MustCompile(`(?i)\s*,?\s+(?:only|alone|exclusively|solely)\s*,?$`)
 
 var reNor = regexp.MustCompile(`(?i)\s+nor\s+`)
 

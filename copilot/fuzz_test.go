@@ -27,6 +27,13 @@ func FuzzDecompose(f *testing.F) {
 		strings.Repeat("a and b, ", 300) + "can read " + strings.Repeat("x or y ", 300),
 		strings.Repeat("for 3 days ", 200),
 		"\x00\xff can read \u202e",
+		"The system shall prevent contractors from viewing the medical records of patients",
+		"Nurses may view, but not edit, lab results",
+		"Only physicians, not nurses, can edit prescriptions",
+		"Under no circumstances may contractors access payroll",
+		"Nurses must complete HIPAA training before viewing medical records",
+		"Access to payroll is denied to contractors, not interns",
+		"Lab results are visible to nurses but cannot modify them",
 	}
 	for _, s := range seeds {
 		f.Add(s)

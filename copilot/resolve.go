@@ -194,6 +194,13 @@ func (ix *catalogIndex) resolveSubject(phrase string) subjectResult {
 	if len(words) == 1 && firstPerson[words[0]] || len(words) == 0 && firstPerson[strings.ToLower(strings.TrimSpace(phrase))] {
 		return subjectResult{problem: "a policy is about kinds of people, not yourself; to get access for yourself, file an access request"}
 	}
+	// "the patient's doctor", "an employee's manager": people tied to other
+	// people, a relationship no attribute or group expresses.
+	for w := range possessives(phrase) {
+		if _, named := ix.resolveSpan(strings.Fields(w), subjectKinds); named || dataSubjects[w] || peopleWords[w] {
+			return subjectResult{problem: fmt.Sprintf("%q ties the people to someone else (a relationship, such as a patient's doctor or an employee's manager), which a policy over user attributes and groups cannot express; name the people by role, attribute or group", w+"'s")}
+		}
+	}
 	if len(words) == 0 || allIn(words, peopleWords, stopWords) {
 		return subjectResult{dnf: [][]policy.Term{{}}, matches: []Match{{Kind: "everyone", Score: 1, Why: fmt.Sprintf("%q means every user in the catalog", phrase)}}}
 	}
@@ -492,6 +499,26 @@ func (ix *catalogIndex) resolveObject(phrase string) objectResult {
 	}
 	segs, ok := ix.segment(words, objectKinds, ix.objFill)
 	if !ok {
+		// "the medical records of patients", "a patient's lab results": the
+		// people the data is about, when the catalog has no data of that name,
+		// only say whose data it is; the rest of the phrase must name it.
+		if rest, dropped := ix.withoutDataSubjects(words, possessives(phrase)); dropped {
+			if len(rest) == 0 || allIn(rest, stopWords, dataWords, objectLinkers) {
+				return objectResult{problem: coversEverything}
+			}
+			segs, ok = ix.segment(rest, objectKinds, ix.objFill)
+			// Only a table stays the same data whoever it is about; "PII of
+			// patients" is not all PII, so tags without a table are refused.
+			table := false
+			for _, sg := range segs {
+				table = table || (!sg.skip && ix.namesAsset(sg.r))
+			}
+			if ok && !table {
+				return objectResult{problem: "it says whose data it is (the people it is about), and the catalog has no tag for that; name the table, or a tag the data carries"}
+			}
+		}
+	}
+	if !ok {
 		return objectResult{problem: "no table or tag in the catalog matches it"}
 	}
 	var assets []int32
@@ -594,6 +621,73 @@ func (ix *catalogIndex) resolveObject(phrase string) objectResult {
 		clauses = append(clauses, c)
 	}
 	return objectResult{clauses: clauses, matches: matches}
+}
+
+// namesAsset reports whether a run names a table.
+func (ix *catalogIndex) namesAsset(r resolved) bool {
+	for _, h := range r.hits {
+		if ix.entries[h.e].kind == kAsset {
+			return true
+		}
+	}
+	return false
+}
+
+// dataSubjects are the people data is about ("the records of patients", "a
+// patient's chart"); they say whose data it is, not which data. Employees and
+// users are left out on purpose: employee data and customer data are the
+// distinction catalogs most often draw, so "employee accounts" is never
+// read as "accounts".
+var dataSubjects = set("patient", "customer", "client", "student", "applicant", "cardholder", "subscriber",
+	"consumer", "citizen", "member")
+
+// possessives returns the normalised words written as possessives in phrase
+// ("patient's", "patients'").
+func possessives(phrase string) map[string]bool {
+	out := map[string]bool{}
+	for _, f := range strings.Fields(truncateRunes(phrase, 300)) {
+		f = strings.ReplaceAll(f, "\u2019", "'")
+		var base string
+		switch {
+		case strings.HasSuffix(f, "'s"):
+			base = f[:len(f)-2]
+		case strings.HasSuffix(f, "s'"):
+			base = f[:len(f)-1]
+		default:
+			continue
+		}
+		if k := normKey(base); k != "" {
+			out[k] = true
+		}
+	}
+	return out
+}
+
+// withoutDataSubjects drops the data subjects of an object phrase written
+// as a possessive or an "of" phrase ("a patient's", "of students") when the
+// catalog's data has nothing of that name; a word the catalog has as a tag
+// or table stays and must resolve.
+func (ix *catalogIndex) withoutDataSubjects(words []string, poss map[string]bool) ([]string, bool) {
+	unnamed := func(w string) bool {
+		_, named := ix.resolveSpan([]string{w}, objectKinds)
+		return dataSubjects[w] && !named
+	}
+	out := make([]string, 0, len(words))
+	dropped := false
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		if w == "of" && i+1 < len(words) && unnamed(words[i+1]) {
+			dropped = true
+			i++
+			continue
+		}
+		if poss[w] && unnamed(w) {
+			dropped = true
+			continue
+		}
+		out = append(out, w)
+	}
+	return out, dropped
 }
 
 // hasEach: for every group of alternatives, the asset carries one of them.

@@ -52,6 +52,9 @@ var vocabulary = []vocabEntry{
 	// data categories
 	{phrases: []string{"pii", "personal data", "personal information", "personally identifiable information", "personal info", "personal identifiable information", "personally identifiable data"}, expand: []string{"pii", "personal data", "personally identifiable information", "personal information"}, note: "PII is personally identifiable information"},
 	{phrases: []string{"phi", "health data", "health information", "medical data", "medical information", "protected health information", "health record", "medical record", "patient data", "ephi"}, expand: []string{"phi", "protected health information", "health", "medical"}, note: "PHI is protected health information"},
+	{phrases: []string{"patient record", "patient file", "patient chart", "medical chart", "medical file", "clinical record", "ehr", "emr", "electronic health record", "electronic medical record", "health file", "patient health record"}, expand: []string{"medical record", "health record", "patient record", "clinical record", "electronic health record", "electronic medical record"}, note: "patient records are medical records"},
+	{phrases: []string{"hcp", "health care professional", "healthcare professional", "health professional", "clinician", "healthcare provider", "health care provider", "care provider", "medical professional", "medical staff"}, expand: []string{"health care professional", "healthcare professional", "hcp", "clinician", "healthcare provider"}, note: "HCPs are health care professionals"},
+	{phrases: []string{"admin", "administrator", "sysadmin", "system administrator", "system admin", "it admin", "it administrator"}, expand: []string{"administrator", "system administrator", "it administrator", "admin"}, note: "admins are administrators"},
 	{phrases: []string{"pci", "card data", "cardholder data", "payment card data", "payment data", "credit card data", "card information", "payment card information", "card info"}, expand: []string{"pci", "cardholder data", "payment card", "payment card data"}, note: "card data is PCI data"},
 	{phrases: []string{"bank account", "bank account information", "bank account info", "bank account detail", "bank detail", "banking detail", "banking information", "bank info", "bank information", "bank account number", "account number", "iban", "bank data", "banking data"}, expand: []string{"bank account number", "bank account", "iban", "account number"}, note: "bank account information"},
 	{phrases: []string{"card number", "credit card number", "credit card", "payment card number", "pan", "primary account number", "debit card number"}, expand: []string{"credit card number", "card number", "payment card number", "pan", "primary account number"}, note: "card numbers"},
@@ -167,7 +170,7 @@ var (
 		"within", "based", "located", "working", "work", "works", "living", "live", "lives", "employed", "sitting",
 		"stationed", "residing", "belong", "belonging", "belongs", "to", "part", "member", "members", "of",
 		"are", "is", "be", "been", "being", "they", "their", "the", "a", "an", "currently", "already", "also",
-		"undergone", "undergo", "certified", "trained", "successfully", "annual", "required", "mandatory", "s",
+		"undergone", "undergo", "assigned", "certified", "trained", "successfully", "annual", "required", "mandatory", "s",
 		"both", "either")
 	// negating words in front of a condition.
 	negators = set("not", "non", "outside", "except", "excluding", "never", "no", "nor", "without", "exclude")
