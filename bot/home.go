@@ -311,8 +311,9 @@ func (b *Bot) onRecommendation(ctx context.Context, rsp responder, a Action) {
 
 // tick does the periodic work: expire what is due, send reminders with an
 // Extend button, open recertifications, post new recommendations, purge
-// expired claims, and ask the reconciler for a pass. Every step is once-only across replicas (the
-// service uses store compare-and-set), so each replica may call it.
+// expired claims, and ask the reconciler for a pass. Every step is
+// once-only across replicas (the service uses store compare-and-set), so
+// each replica may call it.
 func (b *Bot) tick(ctx context.Context, rsp responder) {
 	if ctx.Err() != nil {
 		return
