@@ -355,7 +355,7 @@ func decompose(sentence string) (decomposition, error) {
 		}
 		d.duration = dur
 		s = squeeze(s[:loc[0]] + " " + s[loc[1]:])
-	} else if loc := reDurationAdj.FindStringSubmatchIndex(s); loc != nil {
+	} else if loc := reDurationAdj.FindStringSubmatchIndex(s); loc != nil && !describesData(s[loc[1]:]) {
 		n, unit := submatch(reDurationAdj, s, loc, "n"), submatch(reDurationAdj, s, loc, "unit")
 		d.Duration = n + " " + unit + "s"
 		dur, err := ParseDuration(d.Duration)
@@ -1033,6 +1033,17 @@ func splitList(s string) []string {
 		out = []string{}
 	}
 	return out
+}
+
+// dataAges are words after "7-year", "90-day" that make it a property of
+// the data ("7-year retention", "30-day old logs"), not how long access lasts.
+var dataAges = set("retention", "retained", "old", "history", "historical", "lookback", "archive", "archived", "backup", "backups", "rolling", "window", "aged")
+
+// describesData reports whether the text after an adjectival duration
+// starts with a word that makes it a property of the data.
+func describesData(rest string) bool {
+	f := strings.Fields(rest)
+	return len(f) > 0 && dataAges[strings.ToLower(strings.Trim(f[0], ".,;:"))]
 }
 
 // ParseDuration turns "7 days", "two weeks", "one month", "12 hours" into a

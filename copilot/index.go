@@ -97,6 +97,7 @@ type catalogIndex struct {
 	exact     map[string][]hit // normalised name/alias/description -> entries
 	levels    map[string][]hit // "accountant" -> Accountant I..IV
 	prefixes  map[string][]hit // dotted tag prefix -> tags under it
+	tails     map[string][]hit // tag leaf without its first word -> tags
 	schemas   map[string][]hit // "claim" -> assets in the claims schema
 	children  map[string][]int32
 	descToks  map[string][]int32 // description word -> entries
@@ -150,6 +151,7 @@ func newCatalogIndex(cat *policy.Catalog) *catalogIndex {
 		exact:     map[string][]hit{},
 		levels:    map[string][]hit{},
 		prefixes:  map[string][]hit{},
+		tails:     map[string][]hit{},
 		schemas:   map[string][]hit{},
 		children:  map[string][]int32{},
 		descToks:  map[string][]int32{},
@@ -219,6 +221,9 @@ func newCatalogIndex(cat *policy.Catalog) *catalogIndex {
 			id := add(entry{kind: kAttr, key: k, value: v, desc: val.Description})
 			t := normTokens(v)
 			key(ix.exact, strings.Join(t, " "), hit{e: id, how: howName})
+			if lk := lowerKey(v); lk != "" && lk != strings.Join(t, " ") {
+				key(ix.exact, lk, hit{e: id, how: howName})
+			}
 			key(ix.levels, levelBase(t), hit{e: id, how: howLevel})
 			described(id, val.Description, val.Aliases)
 			nameWords(id, v)
@@ -228,6 +233,19 @@ func newCatalogIndex(cat *policy.Catalog) *catalogIndex {
 		grp := cat.Groups[g]
 		id := add(entry{kind: kGroup, key: g, desc: grp.Description})
 		key(ix.exact, normKey(g), hit{e: id, how: howName})
+		if lk := lowerKey(g); lk != "" && lk != normKey(g) {
+			key(ix.exact, lk, hit{e: id, how: howName})
+		}
+		if short := groupBaseName(g); short != "" && short != normKey(g) {
+			// "okta:engineering" is "engineering", unless an attribute
+			// value is called that: then it is the "engineering group".
+			if len(ix.filter(ix.exact[short], kAttr)) == 0 {
+				key(ix.exact, short, hit{e: id, how: howName, via: g})
+			}
+			for _, w := range []string{"group", "team"} {
+				key(ix.exact, short+" "+w, hit{e: id, how: howName, via: g})
+			}
+		}
 		described(id, grp.Description, grp.Aliases)
 		nameWords(id, g)
 	}
@@ -237,12 +255,29 @@ func newCatalogIndex(cat *policy.Catalog) *catalogIndex {
 		id := add(entry{kind: kTag, key: t, desc: tag.Description})
 		ix.tagIdx[t] = id
 		key(ix.exact, normKey(t), hit{e: id, how: howName})
-		parts := strings.Split(t, ".")
+		if lk := lowerKey(t); lk != "" && lk != normKey(t) {
+			key(ix.exact, lk, hit{e: id, how: howName}) // "DevOps" typed "devops"
+		}
+		if k, v, ok := keyValueTag(t); ok {
+			// "sensitivity:high" is also "high sensitivity" and "highly
+			// sensitive"; "retention=7y" is under "retention".
+			for _, alt := range keyValueNames(k, v) {
+				key(ix.exact, alt, hit{e: id, how: howLeaf, via: t})
+			}
+			key(ix.prefixes, normKey(k), hit{e: id, how: howChild, via: k})
+		}
+		parts := tagPath(t)
+		// "US Social Security Number", "US_SOCIAL_SECURITY_NUMBER": the leaf
+		// without the country in front, used only when no tag has the
+		// shorter name.
+		if lt := normTokens(parts[len(parts)-1]); len(lt) >= 3 && isCountryWord(lt[0]) {
+			key(ix.tails, strings.Join(lt[1:], " "), hit{e: id, how: howLeaf, via: parts[len(parts)-1]})
+		}
 		if len(parts) > 1 {
 			leaf := parts[len(parts)-1]
 			key(ix.exact, normKey(leaf), hit{e: id, how: howLeaf, via: leaf})
 			for i := 1; i < len(parts); i++ {
-				prefix := strings.Join(parts[:i], ".")
+				prefix := tagPrefix(t, i)
 				key(ix.prefixes, normKey(prefix), hit{e: id, how: howChild, via: prefix})
 				if i > 1 {
 					key(ix.prefixes, normKey(parts[i-1]), hit{e: id, how: howChild, via: prefix})
@@ -266,23 +301,46 @@ func newCatalogIndex(cat *policy.Catalog) *catalogIndex {
 		ix.assetIdx[a.ID] = id
 		key(ix.exact, normKey(a.ID), hit{e: id, how: howName})
 		key(ix.exact, normKey(a.Name), hit{e: id, how: howName})
-		if parts := strings.Split(a.Name, "."); len(parts) > 1 {
+		if parts := assetPath(a.Name); len(parts) > 1 {
 			table := parts[len(parts)-1]
 			key(ix.exact, normKey(table), hit{e: id, how: howTable, via: table})
 			schema := parts[len(parts)-2]
 			key(ix.schemas, normKey(schema), hit{e: id, how: howSchema, via: schema})
+			// warehouse prefixes: "fact_sales" is the sales fact table,
+			// "tbl_orders" the orders table.
+			if tt := warehouseTable(table); len(tt) > 1 {
+				switch tt[0] {
+				case "fact", "dimension", "agg", "aggregate", "snapshot":
+					key(ix.exact, strings.Join(append(tt[1:], tt[0]), " "), hit{e: id, how: howTable, via: table})
+				case "tbl", "vw":
+					key(ix.exact, strings.Join(tt[1:], " "), hit{e: id, how: howTable, via: table})
+				}
+			}
+			// "the CRM customers table", "finance GL entries": the schema
+			// and table together, and longer tails of the path.
+			for i := len(parts) - 2; i >= 1; i-- {
+				tail := strings.Join(parts[i:], ".")
+				key(ix.exact, normKey(tail), hit{e: id, how: howTable, via: tail})
+			}
 		}
 		nameWords(id, a.Name)
 	}
 	for i := range vocabulary {
 		v := &vocabulary[i]
+		if len(v.keyHint) > 0 {
+			// places expand to country codes; catalogs that spell the
+			// countries out ("Germany", "United States") are matched too.
+			c := *v
+			c.expand = withCountryNames(v.expand)
+			v = &c
+		}
 		for _, p := range v.phrases {
 			k := normKey(p)
 			ix.vocab[k] = append(ix.vocab[k], v)
 		}
 	}
 	for code, names := range countries {
-		v := &vocabEntry{expand: []string{code}, keyHint: locationKeys, note: fmt.Sprintf("%s is ISO country code %s", capitalize(names[0]), code)}
+		v := &vocabEntry{expand: append([]string{code}, names...), keyHint: locationKeys, note: fmt.Sprintf("%s is ISO country code %s", capitalize(names[0]), code)}
 		for _, n := range names {
 			k := normKey(n)
 			ix.vocab[k] = append(ix.vocab[k], v)
@@ -301,6 +359,172 @@ func newCatalogIndex(cat *policy.Catalog) *catalogIndex {
 		sort.SliceStable(vs, func(i, j int) bool { return vs[i].note < vs[j].note })
 	}
 	return ix
+}
+
+// warehouseTable returns the words of a table name that starts with a
+// warehouse prefix ("fact_sales", "dim_customer", "tbl_orders"), else nil.
+func warehouseTable(table string) []string {
+	i := strings.IndexAny(table, "_-. ")
+	if i <= 0 {
+		return nil
+	}
+	switch strings.ToLower(table[:i]) {
+	case "fact", "fct", "dim", "dimension", "agg", "aggregate", "snapshot", "tbl", "vw":
+		return normTokens(table)
+	}
+	return nil
+}
+
+// lowerKey is the key of a camelCase name read as one word ("DevOps" as
+// typed "devops"), or "" when the name has no humps.
+func lowerKey(name string) string {
+	if !hasHump(name) {
+		return ""
+	}
+	return normKey(strings.ToLower(name))
+}
+
+// groupPrefixes are the words identity providers and naming conventions put
+// in front of a group's real name ("grp-finance-analysts", "team_fraud").
+var groupPrefixes = set("grp", "group", "team", "sg", "dl", "role", "ug", "gg", "acl", "okta", "ad", "aad", "gcp", "aws")
+
+// groupBaseName is the normalised name of a group without its namespace
+// ("okta:engineering" -> engineering) or conventional prefix
+// ("grp-finance-analysts" -> finance analyst), or "" when nothing is left.
+func groupBaseName(g string) string {
+	// an LDAP distinguished name: "cn=loss-prevention,ou=groups,dc=corp".
+	if lower := strings.ToLower(g); strings.HasPrefix(lower, "cn=") {
+		g = g[3:]
+		if i := strings.IndexByte(g, ','); i >= 0 {
+			g = g[:i]
+		}
+	}
+	if i := strings.LastIndexAny(g, ":/\\"); i >= 0 {
+		g = g[i+1:]
+	}
+	// a prefix counts only when a separator other than a space follows it:
+	// "grp-finance", "team_fraud", but not "Team Leads".
+	for {
+		i := strings.IndexAny(g, "-_.")
+		if i <= 0 || i == len(g)-1 || strings.ContainsRune(g[:i], ' ') || !groupPrefixes[strings.ToLower(g[:i])] {
+			break
+		}
+		g = g[i+1:]
+	}
+	return normKey(g)
+}
+
+// tagPath splits a tag name into its levels: "PII.Email", "Finance/Revenue".
+func tagPath(t string) []string {
+	return strings.FieldsFunc(t, isTagSep)
+}
+
+func isTagSep(r rune) bool { return r == '.' || r == '/' }
+
+// tagPrefix is the tag name up to its n-th level ("Discovered.Entity" of
+// "Discovered.Entity.Email", n=2), as written.
+func tagPrefix(t string, n int) string {
+	seen := 0
+	for i, r := range t {
+		if isTagSep(r) {
+			if seen++; seen == n {
+				return t[:i]
+			}
+		}
+	}
+	return t
+}
+
+// keyValueTag splits a tag written as key:value or key=value.
+func keyValueTag(t string) (string, string, bool) {
+	i := strings.IndexAny(t, ":=")
+	if i <= 0 || i == len(t)-1 || strings.ContainsAny(t[i+1:], ":=") {
+		return "", "", false
+	}
+	return t[:i], t[i+1:], true
+}
+
+var booleanValues = set("true", "false", "yes", "no", "y", "n", "1", "0")
+
+// isCountryWord reports whether w (normalised) is a country code or name
+// that qualifies a kind of data ("US Social Security Number").
+func isCountryWord(w string) bool {
+	if len(w) == 2 || w == "usa" {
+		_, ok := countries[strings.ToUpper(w)]
+		return ok || w == "uk" || w == "eu" || w == "usa"
+	}
+	for _, names := range countries {
+		for _, n := range names {
+			if n == w {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// withCountryNames adds to a list of country codes the name of each
+// ("DE" -> "DE", "germany").
+func withCountryNames(codes []string) []string {
+	out := append([]string(nil), codes...)
+	for _, c := range codes {
+		if names, ok := countries[c]; ok {
+			out = append(out, names[0])
+		}
+	}
+	return out
+}
+
+// degreeAdverbs turn a level into the adverb people put before an
+// adjective ("high" -> "highly sensitive").
+var degreeAdverbs = map[string]string{"high": "highly", "low": "lowly", "medium": "moderately", "moderate": "moderately", "very high": "very", "extreme": "extremely", "critical": "critically", "strict": "strictly"}
+
+// keyAdjectives are the adjectives of common tag keys ("sensitivity:high"
+// is "highly sensitive" data).
+var keyAdjectives = map[string]string{"sensitivity": "sensitive", "classification": "classified", "confidentiality": "confidential", "criticality": "critical", "risk": "risky", "privacy": "private"}
+
+// keyValueNames are the names a key:value tag goes by: "sensitivity high",
+// "high sensitivity", "highly sensitive" and, when the value is a word of
+// its own rather than a degree ("classification:confidential"), the value.
+func keyValueNames(k, v string) []string {
+	kk, vk := normKey(k), normKey(v)
+	if kk == "" || vk == "" {
+		return nil
+	}
+	if booleanValues[vk] {
+		if vk == "true" || vk == "yes" || vk == "y" || vk == "1" {
+			return []string{kk} // "pii:true" is PII
+		}
+		return nil // "pii:false" is named only in full
+	}
+	out := []string{vk + " " + kk}
+	if adv, ok := degreeAdverbs[vk]; ok {
+		if adj, ok := keyAdjectives[kk]; ok {
+			out = append(out, normKey(adv+" "+adj), normKey(vk+" "+adj))
+		}
+	} else if len(vk) > 2 && !isLevelWord(vk) {
+		out = append(out, vk)
+	}
+	return out
+}
+
+// assetPath splits an asset name into its parts: "PROD.FINANCE.GL_ENTRIES",
+// "s3://bucket/dir/file", "proj:dataset.table".
+func assetPath(name string) []string {
+	if i := strings.Index(name, "://"); i >= 0 {
+		name = name[i+3:]
+	}
+	if strings.ContainsRune(name, '/') {
+		// a path: folders and a file, whose extension is no part of its name.
+		parts := strings.FieldsFunc(name, func(r rune) bool { return r == '/' })
+		if n := len(parts); n > 0 {
+			if dot := strings.LastIndexByte(parts[n-1], '.'); dot > 0 {
+				parts[n-1] = parts[n-1][:dot]
+			}
+		}
+		return parts
+	}
+	return strings.FieldsFunc(name, func(r rune) bool { return r == '.' || r == ':' })
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -341,6 +565,9 @@ func (ix *catalogIndex) lookup(key string, kinds kindMask) []hit {
 	}
 	hs := ix.filter(ix.exact[key], kinds)
 	hs = append(hs, ix.filter(ix.levels[key], kinds)...)
+	if len(hs) == 0 && kinds&kTag != 0 {
+		hs = append(hs, ix.tails[key]...)
+	}
 	if kinds&kTag != 0 {
 		hs = append(hs, ix.prefixes[key]...)
 		// a tag also covers the tags under it (PII -> PII.Email).
@@ -467,6 +694,11 @@ func (ix *catalogIndex) resolveSpan(words []string, kinds kindMask) (resolved, b
 	if hs := ix.lookup(key, kinds); len(hs) > 0 {
 		return resolved{hits: hs, score: 1}, true
 	}
+	if alt := reordered(words); alt != "" {
+		if hs := ix.lookup(alt, kinds); len(hs) > 0 {
+			return resolved{hits: hs, score: 1}, true
+		}
+	}
 	if kinds&kAttr != 0 {
 		if r, ok := ix.resolveWithKeyHint(words); ok {
 			return r, true
@@ -531,6 +763,24 @@ func (ix *catalogIndex) resolveSpan(words []string, kinds kindMask) (resolved, b
 		return resolved{hits: hs, score: 1}, true
 	}
 	return resolved{}, false
+}
+
+// reordered is the other way a name is written, or "": a level in front
+// ("L5 research scientists" for Research Scientist L5) or an "of" inside
+// ("VP of Finance" for VP Finance).
+func reordered(words []string) string {
+	if len(words) < 2 || len(words) > 6 {
+		return ""
+	}
+	if isLevelWord(words[0]) && !isLevelWord(words[1]) {
+		return strings.Join(words[1:], " ") + " " + words[0]
+	}
+	for i := 1; i < len(words)-1; i++ {
+		if words[i] == "of" && !stopWords[words[i+1]] {
+			return strings.Join(words[:i], " ") + " " + strings.Join(words[i+1:], " ")
+		}
+	}
+	return ""
 }
 
 // sameFamily: description matches are only trusted when they all land in one

@@ -3,6 +3,7 @@ package copilot
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -164,7 +165,9 @@ func (ix *catalogIndex) termsOf(r resolved) ([]policy.Term, string) {
 	}
 	// Two different things with the very same name ("Legal" the department
 	// and "legal" the group) is ambiguity, not a union: ask.
-	if len(terms) > 1 && r.score == 1 {
+	// Unless they hold the very same people ("Store Mgr" the title and
+	// "Store Managers" the group): then either reading grants the same.
+	if len(terms) > 1 && r.score == 1 && !ix.samePeople(terms) {
 		var names []string
 		for _, t := range terms {
 			names = append(names, termLabel(t))
@@ -172,6 +175,36 @@ func (ix *catalogIndex) termsOf(r resolved) ([]policy.Term, string) {
 		return nil, "it could mean " + strings.Join(names, " or ") + "; say which"
 	}
 	return terms, ""
+}
+
+// samePeople reports whether every term selects the same, non-empty set of
+// users in the catalog.
+func (ix *catalogIndex) samePeople(terms []policy.Term) bool {
+	some := false
+	for i := range ix.cat.Users {
+		u := &ix.cat.Users[i]
+		first := termHolds(u, terms[0])
+		some = some || first
+		for _, t := range terms[1:] {
+			if termHolds(u, t) != first {
+				return false
+			}
+		}
+	}
+	return some
+}
+
+// termHolds reports whether a user satisfies a (positive) term.
+func termHolds(u *policy.User, t policy.Term) bool {
+	if t.Group != "" {
+		return slices.Contains(u.Groups, t.Group)
+	}
+	for _, v := range u.Attributes[t.Attribute] {
+		if slices.Contains(t.Values, v) {
+			return true
+		}
+	}
+	return false
 }
 
 func termLabel(t policy.Term) string {
@@ -494,10 +527,19 @@ func (ix *catalogIndex) resolveObject(phrase string) objectResult {
 		return objectResult{problem: relationalProblem(w)}
 	}
 	words := phraseWords(phrase)
+	var segs []seg
+	ok := false
 	if len(words) == 0 || allIn(words, stopWords, dataWords, objectLinkers, set("everything", "anything", "every", "all", "any", "whatever", "whole", "entire")) {
-		return objectResult{problem: coversEverything}
+		// Words that usually say "any data" can together be the name of one
+		// tag or table ("classifiedReport", "data_export").
+		r, whole := ix.namedByGenericWords(words)
+		if !whole {
+			return objectResult{problem: coversEverything}
+		}
+		segs, ok = []seg{{words: words, r: r}}, true
+	} else {
+		segs, ok = ix.segment(words, objectKinds, ix.objFill)
 	}
-	segs, ok := ix.segment(words, objectKinds, ix.objFill)
 	if !ok {
 		// "the medical records of patients", "a patient's lab results": the
 		// people the data is about, when the catalog has no data of that name,
@@ -621,6 +663,36 @@ func (ix *catalogIndex) resolveObject(phrase string) objectResult {
 		clauses = append(clauses, c)
 	}
 	return objectResult{clauses: clauses, matches: matches}
+}
+
+// containerWords name a schema, dataset or bucket of tables.
+var containerWords = set("schema", "dataset", "database", "db", "bucket", "folder", "directory", "container")
+
+// namedByGenericWords resolves a phrase made only of generic data words
+// when, taken whole, it is the name of a tag or table: by name, alias, leaf
+// or table name, never by a prefix or description (so "data" never means
+// every tag under Data.*).
+func (ix *catalogIndex) namedByGenericWords(words []string) (resolved, bool) {
+	if len(words) < 2 {
+		return resolved{}, false
+	}
+	hs := ix.filter(ix.exact[strings.Join(words, " ")], objectKinds)
+	if last := words[len(words)-1]; len(hs) == 0 && containerWords[last] {
+		// "the reports dataset", "the exports bucket": a schema by name.
+		hs = ix.schemas[strings.Join(words[:len(words)-1], " ")]
+		return resolved{hits: hs, score: 1}, len(hs) > 0
+	}
+	for _, h := range hs {
+		switch h.how {
+		case howName, howAlias, howLeaf, howTable:
+		default:
+			return resolved{}, false
+		}
+	}
+	if len(hs) == 0 {
+		return resolved{}, false
+	}
+	return resolved{hits: dedupeHits(hs), score: 1}, true
 }
 
 // namesAsset reports whether a run names a table.

@@ -3,6 +3,7 @@ package copilot
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // maxSentenceRunes bounds the text the copilot looks at. Policy sentences are
@@ -11,17 +12,25 @@ import (
 const maxSentenceRunes = 1000
 
 // tokens splits text into lower-case words on anything that is not a letter
-// or digit ("Full-Time" -> [full time], "merch.price_book" -> [merch price book]).
-// A lone "s" left by a possessive ("customer's") is dropped.
+// or digit ("Full-Time" -> [full time], "merch.price_book" -> [merch price book]),
+// and at camelCase humps ("creditCardNumber" -> [credit card number],
+// "GLEntries" -> [gl entries]), so that names exported from warehouses and
+// identity providers compare with plain English. Letters written with
+// periods are one word ("M.D." -> md). A lone "s" left by a possessive
+// ("customer's") is dropped.
 func tokens(s string) []string {
 	out := make([]string, 0, 8)
-	start := -1
+	start, runes, dotted := -1, 0, false
+	var last rune // the last rune of the current word
 	flush := func(end int) {
 		if start < 0 {
 			return
 		}
 		raw := s[start:end]
-		start = -1
+		if dotted {
+			raw = strings.ReplaceAll(raw, ".", "")
+		}
+		start, runes, dotted = -1, 0, false
 		// "TAs", "PMs", "SSNs": an acronym's plural keeps the acronym.
 		if n := len(raw); n >= 3 && raw[n-1] == 's' && strings.ToUpper(raw[:n-1]) == raw[:n-1] && strings.ToLower(raw[:n-1]) != raw[:n-1] {
 			raw = raw[:n-1]
@@ -32,17 +41,74 @@ func tokens(s string) []string {
 		}
 		out = append(out, w)
 	}
+	// peek returns the rune n places behind the one at i (0 past the end).
+	peek := func(i, n int) rune {
+		var r rune
+		for ; n > 0 && i < len(s); n-- {
+			_, size := runeAt(s, i)
+			i += size
+			r, _ = runeAt(s, i)
+		}
+		return r
+	}
 	for i, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			if start < 0 {
-				start = i
+		if !isWordRune(r) {
+			// "M.D.", "R.N.": single letters joined by periods.
+			if r == '.' && runes == 1 && unicode.IsLetter(last) && last != 'u' && last != 'U' && unicode.IsLetter(peek(i, 1)) && !isWordRune(peek(i, 2)) {
+				dotted = true
+				continue
 			}
+			flush(i)
 			continue
 		}
-		flush(i)
+		if runes > 1 && unicode.IsUpper(r) {
+			switch {
+			case unicode.IsLower(last):
+				flush(i) // creditCard
+			case unicode.IsUpper(last):
+				// GLEntries, but not SSNs
+				if next := peek(i, 1); unicode.IsLower(next) && !(next == 's' && !isWordRune(peek(i, 2))) {
+					flush(i)
+				}
+			}
+		}
+		if start < 0 {
+			start = i
+		}
+		runes++
+		last = r
 	}
 	flush(len(s))
 	return out
+}
+
+// runeAt decodes the rune at byte offset i of s; 0 past the end.
+func runeAt(s string, i int) (rune, int) {
+	if i >= len(s) {
+		return 0, 0
+	}
+	if c := s[i]; c < utf8.RuneSelf {
+		return rune(c), 1
+	}
+	return utf8.DecodeRuneInString(s[i:])
+}
+
+func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+// hasHump reports whether s has a lower-case letter followed by an upper-case
+// one ("DevOps"), where tokens splits a word.
+func hasHump(s string) bool {
+	for i := 1; i < len(s); i++ {
+		if 'a' <= s[i-1] && s[i-1] <= 'z' && 'A' <= s[i] && s[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
 }
 
 // irregular plurals that suffix rules get wrong.
@@ -58,6 +124,8 @@ var irregularSingular = map[string]string{
 	"is": "is", "us": "us", "as": "as", "yes": "yes", "gas": "gas",
 	"wages": "wage", "payees": "payee", "employees": "employee", "lives": "life",
 	"wives": "wife", "leaves": "leave", "halves": "half", "shelves": "shelf",
+	"diagnoses": "diagnosis", "prognoses": "prognosis", "theses": "thesis", "hypotheses": "hypothesis",
+	"crises": "crisis", "synopses": "synopsis",
 }
 
 // abbreviations people write for words catalogs spell out. Applied to both
@@ -67,6 +135,10 @@ var abbreviations = map[string]string{
 	"eng": "engineer", "admin": "administrator", "exec": "executive", "info": "information",
 	"txn": "transaction", "acct": "account", "org": "organization", "addr": "address",
 	"tel": "telephone", "num": "number", "nbr": "number",
+	// job and ledger shorthand found in HR and warehouse exports.
+	"swe": "software engineer", "vp": "vice president", "svp": "senior vice president",
+	"tech": "technician", "ops": "operations", "mgmt": "management", "gl": "general ledger", "ap": "accounts payable", "stg": "staging", "asst": "assistant", "dim": "dimension", "fct": "fact",
+	"sec": "security", "qty": "quantity", "amt": "amount", "cust": "customer", "emp": "employee",
 }
 
 // singular returns the singular of an English noun, good enough to compare
@@ -92,17 +164,46 @@ func singular(w string) string {
 	return w
 }
 
-// normTokens is tokens followed by singular on each word.
+// normTokens is tokens followed by singular on each word, with
+// abbreviations spelled out ("SWE II" -> [software engineer ii]) and
+// "level 5" written as l5.
 func normTokens(s string) []string {
 	t := tokens(s)
+	out := t[:0]
+	var extra []string
+	skip := false
 	for i, w := range t {
+		if skip {
+			skip = false
+			continue
+		}
+		// "Level 5" is written "L5" as often as not.
+		if w == "level" && i+1 < len(t) && len(t[i+1]) == 1 && isLevelWord("l"+t[i+1]) {
+			w, skip = "l"+t[i+1], true
+		}
 		w = singular(w)
 		if a, ok := abbreviations[w]; ok {
+			if strings.IndexByte(a, ' ') >= 0 {
+				if extra == nil {
+					extra = append(make([]string, 0, len(t)+2), out...)
+				}
+				for _, x := range strings.Fields(a) {
+					extra = append(extra, singular(x))
+				}
+				continue
+			}
 			w = a
 		}
-		t[i] = w
+		if extra != nil {
+			extra = append(extra, w)
+			continue
+		}
+		out = append(out, w)
 	}
-	return t
+	if extra != nil {
+		return extra
+	}
+	return out
 }
 
 // normKey is the comparison key of a phrase: its singular words joined by spaces.

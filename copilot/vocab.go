@@ -31,8 +31,9 @@ var vocabulary = []vocabEntry{
 	{phrases: []string{"sales rep", "salesperson", "sales people", "salespeople", "sales representative", "seller"}, expand: []string{"sales representative", "account executive", "sales"}, note: "sales reps"},
 	{phrases: []string{"support agent", "support rep", "customer support", "support staff", "customer service", "customer care", "support team", "customer support agent", "customer service agent"}, expand: []string{"customer support", "customer care", "customer service", "support"}, note: "customer support, service and care name the same function"},
 	{phrases: []string{"exec", "executive", "c-suite", "c suite", "leadership", "senior leadership"}, expand: []string{"executive", "executives", "leadership", "c-suite"}, note: "executives"},
-	{phrases: []string{"doctor", "physician", "medical doctor", "md"}, expand: []string{"physician", "doctor", "medical doctor"}, note: "doctors are physicians"},
-	{phrases: []string{"nurse", "rn", "registered nurse"}, expand: []string{"nurse", "registered nurse", "nursing"}, note: "nurses"},
+	{phrases: []string{"doctor", "physician", "medical doctor", "md"}, expand: []string{"physician", "doctor", "medical doctor", "md", "do"}, note: "doctors are physicians"},
+	{phrases: []string{"nurse", "rn", "registered nurse"}, expand: []string{"nurse", "registered nurse", "nursing", "rn", "lpn", "nurse practitioner", "np"}, note: "nurses"},
+	{phrases: []string{"pharmacist", "clinical pharmacist", "rph"}, expand: []string{"pharmacist", "pharmd", "pharm d", "rph", "pharmacy"}, note: "pharmacists (PharmD, RPh)"},
 	{phrases: []string{"dba", "database administrator", "db admin"}, expand: []string{"database administrator", "dba"}, note: "DBAs are database administrators"},
 	{phrases: []string{"sre", "site reliability engineer"}, expand: []string{"site reliability engineer", "sre"}, note: "SREs are site reliability engineers"},
 	{phrases: []string{"pm", "product manager", "product owner"}, expand: []string{"product manager", "product owner"}, note: "PMs are product managers"},
@@ -74,6 +75,7 @@ var vocabulary = []vocabEntry{
 	{phrases: []string{"confidential", "confidential data", "confidential information"}, expand: []string{"confidential"}, note: "confidential data"},
 	{phrases: []string{"public", "public data", "public information"}, expand: []string{"public"}, note: "public data"},
 	{phrases: []string{"internal", "internal data", "internal only", "internal information"}, expand: []string{"internal"}, note: "internal data"},
+	{phrases: []string{"highly sensitive", "highly sensitive data", "high sensitivity", "high sensitivity data", "very sensitive", "very sensitive data"}, expand: []string{"highly sensitive", "high sensitivity", "restricted", "highly confidential"}, note: "highly sensitive data"},
 	{phrases: []string{"restricted", "restricted data", "highly confidential", "secret data", "sensitive data", "sensitive"}, expand: []string{"restricted", "highly confidential"}, note: "restricted data"},
 
 	// places
@@ -86,7 +88,7 @@ var vocabulary = []vocabEntry{
 
 // countries maps country names and demonyms to ISO 3166 alpha-2 codes.
 var countries = map[string][]string{
-	"US": {"united states", "united states of america", "usa", "u s", "america", "american", "the us", "the united states", "the states"},
+	"US": {"united states", "united states of america", "usa", "u s", "us", "america", "american", "the us", "the united states", "the states"},
 	"CA": {"canada", "canadian"},
 	"MX": {"mexico", "mexican"},
 	"BR": {"brazil", "brazilian"},
@@ -157,7 +159,8 @@ var (
 	// object words that stand for data in general.
 	dataWords = set("data", "information", "info", "detail", "record", "table", "dataset", "column", "field",
 		"asset", "file", "content", "everything", "anything", "thing", "database", "db", "schema", "view",
-		"datum", "resource", "warehouse", "lake", "system", "source", "report", "document", "item", "object", "value")
+		"datum", "resource", "warehouse", "lake", "system", "source", "report", "document", "item", "object", "value",
+		"bucket", "folder", "directory", "container")
 	// object words that introduce the real object ("data containing X").
 	objectLinkers = set("containing", "contain", "contains", "with", "tagged", "labeled", "labelled", "classified",
 		"as", "that", "which", "include", "includes", "including", "holding", "hold", "carrying", "marked",
