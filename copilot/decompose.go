@@ -3,6 +3,7 @@ package copilot
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,7 +41,11 @@ var writeVerbs = []string{
 	"schedule", "reschedule", "book", "cancel", "prescribe", "add", "archive", "restore", "import",
 	"replace", "revise", "assign", "reassign", "close", "reopen", "annotate", "deactivate", "activate",
 	"disable", "enable", "suspend", "reset", "register", "configure", "release", "destroy", "erase",
+	"document", "place", "issue", "reject",
 }
+
+// assignVerbs give something to someone ("assign papers to reviewers").
+var assignVerbs = map[string]bool{"assign": true, "reassign": true, "allocate": true, "delegate": true, "transfer": true, "forward": true}
 
 // accessKinds are the words in front of "access" ("read access", "write access").
 var accessKinds = map[string]policy.Action{
@@ -154,7 +159,8 @@ var participles = map[string]string{
 	"assigned": "assign", "reassigned": "reassign", "closed": "close", "reopened": "reopen",
 	"annotated": "annotate", "deactivated": "deactivate", "activated": "activate", "disabled": "disable",
 	"enabled": "enable", "suspended": "suspend", "registered": "register", "configured": "configure",
-	"released": "release", "destroyed": "destroy", "erased": "erase", "monitored": "monitor",
+	"released": "release", "destroyed": "destroy", "erased": "erase",
+	"documented": "document", "placed": "place", "issued": "issue", "rejected": "reject", "monitored": "monitor",
 	"extracted": "extract", "pulled": "pull", "studied": "study",
 }
 
@@ -277,6 +283,12 @@ var (
 	// "X must complete Y training before reading Z".
 	reBefore = regexp.MustCompile(`(?i)^(?P<subj>.+?)\s+(?:must|shall|should|need\s+to|needs\s+to|have\s+to|has\s+to|are\s+required\s+to|is\s+required\s+to)\s+(?:first\s+)?(?P<cond>(?:complete|finish|take|pass|attend|undergo)\s+.+?)\s+(?:before|prior\s+to)\s+(?:they\s+can\s+|being\s+(?:able|allowed)\s+to\s+)?(?P<ger>` + gerunds + `|` + verbs + `)\s+(?P<obj>.+)$`)
 
+	// the software as the one acting: "the system", "the application".
+	reSoftware = regexp.MustCompile(`(?i)^(?:the\s+|this\s+|our\s+)?(?:system|application|app|software|platform|website|web\s+site|site|portal|server|program)$`)
+	// "Bank tellers may view balances but may not approve loans": a
+	// prohibition on other data after the allowed part.
+	reButNotOther = regexp.MustCompile(`(?i)\s*,?\s+but\s+(?:not|never|cannot|can\s+not|can't|may\s+not|may\s+never|must\s+not|must\s+never|mustn't|shall\s+not|should\s+not|should\s+never|will\s+not|are\s+not\s+(?:allowed|permitted|able)\s+to|is\s+not\s+(?:allowed|permitted|able)\s+to)\s+(?:be\s+(?:able|allowed|permitted)\s+to\s+)?(?P<neg>` + verbs + `(?:\s*(?:,|and|or|/)\s*` + verbs + `)*)\s+(?P<obj>\S.*)$`)
+
 	reExclusive = regexp.MustCompile(`(?i)\b(?:only|exclusively|solely|restricted\s+to|limited\s+to|reserved\s+for)\b`)
 
 	rePolite      = regexp.MustCompile(`(?i)^(?:(?:please|kindly|policy\s*:|rule\s*:|new\s+policy\s*:|ensure\s+(?:that\s+)?|make\s+sure\s+(?:that\s+)?|we\s+want\s+(?:to\s+)?|we\s+need\s+to\s+|i\s+want\s+to\s+|i'?d\s+like\s+to\s+|i\s+would\s+like\s+to\s+)\s*)+`)
@@ -381,7 +393,7 @@ func decompose(sentence string) (decomposition, error) {
 	// "Nurses can view but not edit lab results", "... but cannot modify
 	// them": the refused verbs only confirm what a read policy leaves out.
 	// The word checks keep the large regexps below off sentences they cannot match.
-	var notVerb string
+	var notVerb, otherVerb, otherObj string
 	lower := strings.ToLower(s)
 	if strings.Contains(lower, "but ") {
 		if loc := reButNotMiddle.FindStringSubmatchIndex(s); loc != nil {
@@ -392,6 +404,9 @@ func decompose(sentence string) (decomposition, error) {
 			s = squeeze(s[:loc[0]] + submatch(reButNotPassive, s, loc, "pre") + " " + s[loc[1]:])
 		} else if loc := reButNotEnd.FindStringSubmatchIndex(s); loc != nil {
 			notVerb = submatch(reButNotEnd, s, loc, "neg")
+			s = squeeze(s[:loc[0]])
+		} else if loc := reButNotOther.FindStringSubmatchIndex(s); loc != nil {
+			otherVerb, otherObj = submatch(reButNotOther, s, loc, "neg"), squeeze(submatch(reButNotOther, s, loc, "obj"))
 			s = squeeze(s[:loc[0]])
 		}
 	}
@@ -446,6 +461,11 @@ func decompose(sentence string) (decomposition, error) {
 		d.Action = string(act)
 	}
 
+	// "view lab results but cannot modify lab results": the same data
+	// again is "but cannot modify them".
+	if otherVerb != "" && strings.EqualFold(squeeze(stripLeading(otherObj, "the")), squeeze(stripLeading(obj, "the"))) {
+		notVerb, otherVerb = otherVerb, ""
+	}
 	if notVerb != "" {
 		na, err := ActionOf(notVerb)
 		if err != nil {
@@ -457,6 +477,18 @@ func decompose(sentence string) (decomposition, error) {
 		if effect != policy.Allow || na != policy.Write || d.Action != string(policy.Read) {
 			return d, refuse("the sentence both allows %q and forbids %q, and write access includes read; write one policy per sentence, e.g. \"Nurses can read lab results\"", verb, squeeze(notVerb))
 		}
+	}
+
+	// "... but may not approve loans": a prohibition on other data. It
+	// becomes an exception ("not loans") that leaves that data out of
+	// what is allowed, so the allow can never reach it, and data it cannot
+	// name refuses the sentence. Only after an allow, and only when the
+	// forbidden verb is one the copilot knows.
+	if otherVerb != "" {
+		if _, err := ActionOf(otherVerb); err != nil || effect != policy.Allow {
+			return d, refuse("the sentence allows %q and forbids %q %q, two policies; write one policy per sentence", verb, squeeze(otherVerb), otherObj)
+		}
+		conds = append(conds, "not "+stripLeading(otherObj, "the", "any", "all"))
 	}
 
 	// Trailing parts of the object phrase: conditions, exceptions, purpose.
@@ -485,6 +517,20 @@ func decompose(sentence string) (decomposition, error) {
 	subj = stripLeading(subj, "only", "just")
 	subj = strings.TrimSpace(reTrailingOnly.ReplaceAllString(subj, ""))
 	obj = strings.TrimSpace(reTrailingOnly.ReplaceAllString(obj, ""))
+	// "The system shall display X": the software doing a step is a
+	// functional requirement, not a rule about who may access data.
+	if reSoftware.MatchString(subj) {
+		return d, refuse("%q is the software, not people: the sentence describes what the system does, which is not an access policy; write who may (or may not) do what to which data", squeeze(subj))
+	}
+	// "assign papers to reviewers": what is written is the assignment
+	// ("paper assignments"), never the papers themselves.
+	if assignVerbs[baseVerbs(strings.ToLower(verb))] && strings.HasPrefix(strings.ToLower(d.Purpose), "to ") {
+		a, ok := assignmentObject(obj)
+		if !ok {
+			return d, refuse("%q gives %q to someone: what is written is the assignment, not %q itself; name the data that records it, e.g. \"paper assignments\"", verb+" "+squeeze(obj)+" "+d.Purpose, squeeze(obj), squeeze(obj))
+		}
+		obj, d.Purpose = a, ""
+	}
 	if subj == "" {
 		return d, refuse("the sentence does not say who the policy is for; name the people, e.g. \"Fraud analysts can read card transactions\"")
 	}
@@ -492,6 +538,15 @@ func decompose(sentence string) (decomposition, error) {
 		return d, refuse("the sentence does not say which data the policy covers; name tables or kinds of data")
 	}
 	d.subjectText, d.objectText = subj, obj
+	// "Customers can view customer orders", "Patients may read a patient's
+	// lab results": the people given access are the people the data is
+	// about, so the sentence most likely means each one's own data. An
+	// allow on the whole table would give every patient everyone's results.
+	if effect == policy.Allow {
+		if w := sameDataSubject(subj, obj); w != "" {
+			return d, refuse("the people given access (%q) are also the people the data is about, so the sentence most likely means each one's own data, which a policy over user attributes and data tags cannot express; name the data without them, or grant it to other people", w)
+		}
+	}
 	d.Subjects = splitList(subj)
 	d.Objects = splitList(obj)
 	// "Only physicians, not nurses, can edit X": a "not" item in a list is an
@@ -846,6 +901,36 @@ func splitObjectTail(obj string, mask bool) (string, []string, string, error) {
 		}
 	}
 	return squeeze(obj), conds, purpose, nil
+}
+
+// assignmentObject names the record an assignment writes: "papers" ->
+// "paper assignments". A list or a phrase with more than a noun or two is
+// not rewritten.
+func assignmentObject(obj string) (string, bool) {
+	words := strings.Fields(strings.ToLower(stripLeading(squeeze(obj), "the", "a", "an", "all", "any", "each", "every", "new")))
+	if len(words) == 0 || len(words) > 2 {
+		return "", false
+	}
+	for _, w := range words {
+		if functionWords[w] || strings.ContainsAny(w, ",/;") {
+			return "", false
+		}
+	}
+	words[len(words)-1] = singular(words[len(words)-1])
+	return strings.Join(words, " ") + " assignments", true
+}
+
+// sameDataSubject returns the data subject ("patient", "customer") that is
+// both the last word of the people and a word of the data, else "".
+func sameDataSubject(subj, obj string) string {
+	st := normTokens(subj)
+	if len(st) == 0 || !dataSubjects[st[len(st)-1]] {
+		return ""
+	}
+	if slices.Contains(normTokens(obj), st[len(st)-1]) {
+		return st[len(st)-1]
+	}
+	return ""
 }
 
 // splitExceptions pulls "except X", "but not X" out of text as "not X" conditions.

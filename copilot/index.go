@@ -2,6 +2,7 @@ package copilot
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -75,11 +76,13 @@ const (
 	howSchema
 	howKeyPart
 	howDescHas
+	howInitials
 )
 
 var howScore = map[how]float64{
 	howName: 1, howAlias: 0.95, howDescEq: 0.9, howLeaf: 0.95, howTable: 0.95, howLevel: 0.9,
 	howChild: 0.85, howSchema: 0.75, howKeyPart: 0.8, howDescHas: 0.7,
+	howInitials: 0.9,
 }
 
 type hit struct {
@@ -346,6 +349,7 @@ func newCatalogIndex(cat *policy.Catalog) *catalogIndex {
 			ix.vocab[k] = append(ix.vocab[k], v)
 		}
 	}
+	ix.addInitials()
 	ix.near = map[string][]string{}
 	for _, w := range sortedKeys(ix.nameToks) {
 		if len(w) < 4 {
@@ -359,6 +363,51 @@ func newCatalogIndex(cat *policy.Catalog) *catalogIndex {
 		sort.SliceStable(vs, func(i, j int) bool { return vs[i].note < vs[j].note })
 	}
 	return ix
+}
+
+// addInitials makes the initials of a title or group of three or more words
+// a name for it ("UAP" is Unlicensed Assistive Personnel, "CSR" a Customer
+// Service Representative), as requirement documents abbreviate roles. Only
+// people are abbreviated this way, and only when the initials are no other
+// name in the catalog and no two entries share them: an abbreviation that
+// could mean two things is left unresolved.
+func (ix *catalogIndex) addInitials() {
+	owners := map[string][]int32{}
+	for i := range ix.entries {
+		e := &ix.entries[i]
+		name := e.value
+		if e.kind == kGroup {
+			name = e.key
+		} else if e.kind != kAttr {
+			continue
+		}
+		var initials []byte
+		for _, w := range normTokens(name) {
+			if functionWords[w] || w == "" {
+				continue
+			}
+			if w[0] < 'a' || w[0] > 'z' {
+				initials = nil
+				break
+			}
+			initials = append(initials, w[0])
+		}
+		if len(initials) < 3 {
+			continue
+		}
+		k := string(initials)
+		if !slices.Contains(owners[k], int32(i)) {
+			owners[k] = append(owners[k], int32(i))
+		}
+	}
+	for _, k := range sortedKeys(owners) {
+		if functionWords[k] || stopWords[k] || peopleWords[k] || dataWords[k] || negators[k] || conditionLead[k] {
+			continue // "WHO", "ALL", "ONE": ordinary words first
+		}
+		if ids := owners[k]; len(ids) == 1 && len(ix.exact[k]) == 0 && len(ix.vocab[k]) == 0 {
+			ix.exact[k] = []hit{{e: ids[0], how: howInitials, via: strings.ToUpper(k)}}
+		}
+	}
 }
 
 // warehouseTable returns the words of a table name that starts with a
@@ -895,6 +944,8 @@ func (ix *catalogIndex) match(h hit, phrase string, r resolved) Match {
 		why = fmt.Sprintf("%q is part of %s, the only %s value containing it", h.via, e.label(), e.key)
 	case howDescHas:
 		why = fmt.Sprintf("the description of %s mentions %q: %q", e.label(), h.via, e.desc)
+	case howInitials:
+		why = fmt.Sprintf("%q is the initials of %s", h.via, e.label())
 	}
 	if len(extra) > 0 {
 		why = strings.Join(extra, "; ") + "; " + why

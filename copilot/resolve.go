@@ -55,7 +55,17 @@ func (ix *catalogIndex) segment(words []string, kinds kindMask, filler map[strin
 				continue
 			}
 			if r, ok := ix.resolveSpan(sw, kinds); ok {
-				cost[i], from[i], back[i] = cost[j]+10, j, seg{words: sw, negate: neg, r: r}
+				// a span found only in descriptions is weaker evidence than
+				// a name with a filler word beside it: "program committee
+				// members" is the Program Committee group, not the role
+				// described as "program committee member who reviews papers"
+				c := cost[j] + 10
+				if weakOnly(r) {
+					c += 2
+				}
+				if c < cost[i] {
+					cost[i], from[i], back[i] = c, j, seg{words: sw, negate: neg, r: r}
+				}
 			}
 		}
 	}
@@ -281,6 +291,17 @@ func (ix *catalogIndex) resolvePeople(words []string, filler map[string]bool, ki
 		return subjectResult{problem: "it expands to too many alternatives; name fewer kinds of people"}
 	}
 	return subjectResult{dnf: dnf, matches: matches}
+}
+
+// weakOnly reports whether every hit of r comes from a description that
+// mentions the words, the weakest kind of evidence.
+func weakOnly(r resolved) bool {
+	for _, h := range r.hits {
+		if h.how != howDescHas {
+			return false
+		}
+	}
+	return len(r.hits) > 0
 }
 
 func mergeSets(sets ...map[string]bool) map[string]bool {
@@ -527,6 +548,9 @@ func (ix *catalogIndex) resolveObject(phrase string) objectResult {
 		return objectResult{problem: relationalProblem(w)}
 	}
 	words := phraseWords(phrase)
+	if r, ok := ix.resolveOwnedTable(words, possessives(phrase)); ok {
+		return r
+	}
 	var segs []seg
 	ok := false
 	if len(words) == 0 || allIn(words, stopWords, dataWords, objectLinkers, set("everything", "anything", "every", "all", "any", "whatever", "whole", "entire")) {
@@ -760,6 +784,76 @@ func (ix *catalogIndex) withoutDataSubjects(words []string, poss map[string]bool
 		out = append(out, w)
 	}
 	return out, dropped
+}
+
+// resolveOwnedTable reads "a patient's prescriptions", "the emergency
+// report of any patient", "customer orders" as the prescriptions and the emergency reports when
+// the catalog also has a table of patients: a possessive or "of" phrase says
+// whose data it is, never a second table. It applies only when the people
+// word names tables alone (a tag of that name narrows the data instead, see
+// withoutDataSubjects) and the rest of the phrase names one table, other than
+// those people's own: tags without a table are not the same data whoever it
+// is about ("PII of patients" is not all PII).
+func (ix *catalogIndex) resolveOwnedTable(words []string, poss map[string]bool) (objectResult, bool) {
+	var own []int32
+	tableOnly := func(w string) bool {
+		if !dataSubjects[w] {
+			return false
+		}
+		r, named := ix.resolveSpan([]string{w}, objectKinds)
+		if !named || len(r.hits) == 0 {
+			return false
+		}
+		for _, h := range r.hits {
+			if ix.entries[h.e].kind != kAsset {
+				return false
+			}
+		}
+		for _, h := range r.hits {
+			own = append(own, h.e)
+		}
+		return true
+	}
+	rest := make([]string, 0, len(words))
+	dropped := false
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		if w == "of" {
+			j := i + 1
+			for j < len(words) && stopWords[words[j]] {
+				j++
+			}
+			if j < len(words) && tableOnly(words[j]) {
+				dropped = true
+				i = j
+				continue
+			}
+		}
+		// "customer orders": the people as the first word of a longer name
+		if (poss[w] || i == 0 && len(words) > 1) && tableOnly(w) {
+			dropped = true
+			continue
+		}
+		rest = append(rest, w)
+	}
+	if !dropped || len(rest) == 0 || allIn(rest, stopWords, dataWords, objectLinkers) || relational(rest) != "" {
+		return objectResult{}, false
+	}
+	r := ix.resolveObject(strings.Join(rest, " "))
+	if r.problem != "" || len(r.clauses) == 0 {
+		return objectResult{}, false
+	}
+	for _, c := range r.clauses {
+		if c.Asset == "" {
+			return objectResult{}, false
+		}
+		for _, id := range own {
+			if ix.entries[id].key == c.Asset {
+				return objectResult{}, false
+			}
+		}
+	}
+	return r, true
 }
 
 // hasEach: for every group of alternatives, the asset carries one of them.

@@ -160,7 +160,7 @@ var (
 	dataWords = set("data", "information", "info", "detail", "record", "table", "dataset", "column", "field",
 		"asset", "file", "content", "everything", "anything", "thing", "database", "db", "schema", "view",
 		"datum", "resource", "warehouse", "lake", "system", "source", "report", "document", "item", "object", "value",
-		"bucket", "folder", "directory", "container")
+		"bucket", "folder", "directory", "container", "history", "list")
 	// object words that introduce the real object ("data containing X").
 	objectLinkers = set("containing", "contain", "contains", "with", "tagged", "labeled", "labelled", "classified",
 		"as", "that", "which", "include", "includes", "including", "holding", "hold", "carrying", "marked",
