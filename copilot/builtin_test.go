@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -36,10 +38,15 @@ type draftCase struct {
 	sentence string
 	want     grant
 	refuse   string // substring of the error when the draft must be refused
+	why      string // when set, a substring of some match's reason
 }
 
 func runDraftCases(t *testing.T, catName string, cases []draftCase) {
-	cat := loadCatalog(t, catName)
+	runDraftCasesOn(t, loadCatalog(t, catName), cases)
+}
+
+func runDraftCasesOn(t *testing.T, cat *policy.Catalog, cases []draftCase) {
+	t.Helper()
 	ix := policy.NewIndex(cat)
 	eng := NewBuiltin()
 	for _, tc := range cases {
@@ -62,11 +69,17 @@ func runDraftCases(t *testing.T, catName string, cases []draftCase) {
 			assert.ElementsMatch(t, tc.want.assets, imp.Assets, "assets covered")
 			assert.Equal(t, imp, d.Impact, "the draft reports its own impact")
 			assert.NotEmpty(t, d.Resolution, "evidence is shown")
+			var whys []string
 			for _, r := range d.Resolution {
 				for _, m := range r.Matches {
 					assert.NotEmpty(t, m.Why, "every match says why (%s)", r.Phrase)
 					assert.Greater(t, m.Score, 0.0)
+					whys = append(whys, m.Why)
 				}
+			}
+			if tc.why != "" {
+				assert.True(t, slices.ContainsFunc(whys, func(w string) bool { return strings.Contains(w, tc.why) }),
+					"a reason says %q: %q", tc.why, whys)
 			}
 		})
 	}

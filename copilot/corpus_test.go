@@ -106,9 +106,10 @@ func corpusConf() []draftCase {
 		// the system ("The patient logs in"), so it is not taken as a policy
 		{sentence: "The administrator assigns roles to users.", refuse: "no policy found"},
 		{sentence: "Reviewers can submit reviews.", want: allow(reviewers, "cms.reviews").write()},
-		// a grant was due; two-letter initials ("PC") are too ambiguous to
-		// stand for a group, and "submitted papers" may be fewer than all
-		{sentence: "PC members can view all submitted papers.", refuse: `could not resolve subject "PC members"`},
+		// a grant was due; "PC members" are the members of the Program
+		// Committee (two-letter initials of a group, followed by "members",
+		// see recall_test.go), but "submitted papers" may be fewer than all
+		{sentence: "PC members can view all submitted papers.", refuse: `could not resolve object "all submitted papers"`},
 		// a grant was due; "make the final decision on" is no verb the
 		// copilot knows, and an unknown verb is never guessed
 		{sentence: "The program chair can make the final decision on papers.", refuse: "no policy found"},
@@ -117,8 +118,9 @@ func corpusConf() []draftCase {
 		{sentence: "Attendees can view the program.", want: allow(u("at1"), "cms.program")},
 		// a grant was due; "conference" is a word the catalog does not have
 		{sentence: "Attendees can view the conference program.", refuse: `could not resolve object "the conference program"`},
-		// a grant was due; the catalog calls them "Payment Card"
-		{sentence: "Mask card numbers for everyone except the registration clerk.", refuse: `could not resolve object "card numbers"`},
+		// the catalog calls them "Payment Card", the tag of the only column
+		// named card_number (see recall_test.go)
+		{sentence: "Mask card numbers for everyone except the registration clerk.", want: allow(except(everyone, "rc1"), "cms.registrations").mask()},
 		{sentence: "Mask payment cards for everyone except the registration clerk.", want: allow(except(everyone, "rc1"), "cms.registrations").mask()},
 		{sentence: "The general chair has read access to reviews.", want: allow(u("gc1"), "cms.reviews")},
 		{sentence: "Members of the organizing committee can update the program.", want: allow(u("pc1", "gc1", "ca1"), "cms.program").write()},
@@ -160,9 +162,10 @@ func corpusShop() []draftCase {
 		// a grant was due; "prices" is a column the catalog does not name
 		{sentence: "The store manager can modify product prices.", refuse: `could not resolve object "product prices"`},
 		{sentence: "Auditors can read all transactions.", want: allow(u("aud"), "bank.transactions")},
-		// a grant was due; the last word of a title ("Bank Teller") is not
-		// taken for the title, as "analysts" is not "Financial Analyst"
-		{sentence: "Tellers cannot delete transactions.", refuse: `nearest in the catalog: job_title "Bank Teller"`},
+		// the last word of one title ("Bank Teller") that no other title or
+		// group has; "analysts" against several analysts is still refused
+		// (see recall_test.go)
+		{sentence: "Tellers cannot delete transactions.", want: allow(u("tel"), "bank.transactions").deny().write()},
 		{sentence: "Bank tellers cannot delete transactions.", want: allow(u("tel"), "bank.transactions").deny().write()},
 		{sentence: "The fraud team may view card numbers for 7 days.", want: allow(u("aud"), "shop.payments").lasting(7 * day)},
 		{sentence: "Branch managers have read and write access to accounts.", want: allow(u("bm"), "bank.accounts").write()},
@@ -215,9 +218,7 @@ var corpusDue = set(
 	"PC members can view all submitted papers.",
 	"The program chair can make the final decision on papers.",
 	"Attendees can view the conference program.",
-	"Mask card numbers for everyone except the registration clerk.",
 	"The store manager can modify product prices.",
-	"Tellers cannot delete transactions.",
 )
 
 func TestDraftCorpusITrust(t *testing.T)     { runDraftCases(t, "itrust", corpusITrust()) }

@@ -77,12 +77,14 @@ const (
 	howKeyPart
 	howDescHas
 	howInitials
+	howHead // the last word of a name that no other name shares (recall.go)
+	howNear // every word of the phrase is in one name only (recall.go)
 )
 
 var howScore = map[how]float64{
 	howName: 1, howAlias: 0.95, howDescEq: 0.9, howLeaf: 0.95, howTable: 0.95, howLevel: 0.9,
 	howChild: 0.85, howSchema: 0.75, howKeyPart: 0.8, howDescHas: 0.7,
-	howInitials: 0.9,
+	howInitials: 0.9, howHead: 0.8, howNear: 0.8,
 }
 
 type hit struct {
@@ -114,6 +116,8 @@ type catalogIndex struct {
 
 	subjFill, condFill, objFill map[string]bool // words a phrase may drop
 	multi                       map[string]bool // attribute -> some user has several values
+
+	recall *recallIndex // built on first use, only when a phrase did not resolve (recall.go)
 }
 
 // seniority words that may precede a job name without changing the job.
@@ -350,6 +354,8 @@ func newCatalogIndex(cat *policy.Catalog) *catalogIndex {
 		}
 	}
 	ix.addInitials()
+	ix.addGroupInitials()
+	ix.recall = &recallIndex{}
 	ix.near = map[string][]string{}
 	for _, w := range sortedKeys(ix.nameToks) {
 		if len(w) < 4 {
@@ -381,17 +387,7 @@ func (ix *catalogIndex) addInitials() {
 		} else if e.kind != kAttr {
 			continue
 		}
-		var initials []byte
-		for _, w := range normTokens(name) {
-			if functionWords[w] || w == "" {
-				continue
-			}
-			if w[0] < 'a' || w[0] > 'z' {
-				initials = nil
-				break
-			}
-			initials = append(initials, w[0])
-		}
+		initials := initialsOf(name)
 		if len(initials) < 3 {
 			continue
 		}
@@ -946,6 +942,13 @@ func (ix *catalogIndex) match(h hit, phrase string, r resolved) Match {
 		why = fmt.Sprintf("the description of %s mentions %q: %q", e.label(), h.via, e.desc)
 	case howInitials:
 		why = fmt.Sprintf("%q is the initials of %s", h.via, e.label())
+	case howHead:
+		why = fmt.Sprintf("%q is the last word of %s, and of no other title or group in the catalog (no other name has the word at all)", h.via, e.label())
+	case howNear:
+		why = fmt.Sprintf("every word of %q is in %s, and all of them together are in no other name of a table or tag in the catalog", phrase, h.via)
+		if !strings.Contains(h.via, e.label()) {
+			why += fmt.Sprintf(", which is %s", e.label())
+		}
 	}
 	if len(extra) > 0 {
 		why = strings.Join(extra, "; ") + "; " + why
@@ -1247,4 +1250,21 @@ func capitalize(s string) string {
 		words[i] = strings.ToUpper(w[:1]) + w[1:]
 	}
 	return strings.Join(words, " ")
+}
+
+// initialsOf is the first letters of name's words, function words left
+// out ("Unlicensed Assistive Personnel" -> uap), or nil when a word does not
+// start with a letter.
+func initialsOf(name string) []byte {
+	var initials []byte
+	for _, w := range normTokens(name) {
+		if functionWords[w] || w == "" {
+			continue
+		}
+		if w[0] < 'a' || w[0] > 'z' {
+			return nil
+		}
+		initials = append(initials, w[0])
+	}
+	return initials
 }

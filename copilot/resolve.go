@@ -252,6 +252,14 @@ func (ix *catalogIndex) resolveSubject(phrase string) subjectResult {
 
 func (ix *catalogIndex) resolvePeople(words []string, filler map[string]bool, kinds kindMask) subjectResult {
 	segs, ok := ix.segment(words, kinds, filler)
+	if !ok && kinds == subjectKinds {
+		// "Tellers" for Bank Teller, when nothing else has the word
+		s, problem, found := ix.headNoun(words, filler)
+		if problem != "" {
+			return subjectResult{problem: problem}
+		}
+		segs, ok = []seg{s}, found
+	}
 	if !ok {
 		return subjectResult{problem: "nothing in the catalog matches it"}
 	}
@@ -582,6 +590,17 @@ func (ix *catalogIndex) resolveObject(phrase string) objectResult {
 			if ok && !table {
 				return objectResult{problem: "it says whose data it is (the people it is about), and the catalog has no tag for that; name the table, or a tag the data carries"}
 			}
+		}
+	}
+	if !ok {
+		// "card numbers" for the tag Payment Card Number, when no other
+		// table or tag has both words
+		r, problem, found := ix.nearObject(words)
+		if problem != "" {
+			return objectResult{problem: problem}
+		}
+		if found {
+			segs, ok = []seg{{words: words, r: r}}, true
 		}
 	}
 	if !ok {
