@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -170,6 +171,14 @@ func build(ix *catalogIndex, dec decomposition, d Draft) Draft {
 		return d
 	}
 
+	// "Nobody except HR, but not contractors": the second exception
+	// narrows the first, so the deny must cover contractors in HR too; read
+	// as two exceptions side by side it would cover fewer people than meant.
+	if dec.Effect != string(policy.Allow) && nestedExceptions(dec.Conditions, d.Sentence) {
+		d.Error = "the sentence makes an exception to an exception (\"except HR, but not contractors\", \"unless ...\"), which a deny or mask could read as covering fewer people than meant; write who the deny or mask covers directly, e.g. \"Contractors and everyone outside HR cannot read salaries\""
+		return d
+	}
+
 	// Subjects: the whole phrase first ("Research and Development"), then
 	// the list items, which are OR'ed.
 	var subjects [][]policy.Term
@@ -184,6 +193,12 @@ func build(ix *catalogIndex, dec decomposition, d Draft) Draft {
 			unresolved(p, "subject", r.problem, subjectKinds)
 			continue
 		}
+		if dec.Effect != string(policy.Allow) {
+			if missed := ix.missedNamesakes(p, r.dnf); missed != "" {
+				unresolved(p, "subject", missed, subjectKinds)
+				continue
+			}
+		}
 		d.Resolution = append(d.Resolution, PhraseResolution{Phrase: p, Role: "subject", Matches: nonNilMatches(r.matches)})
 		subjects = append(subjects, r.dnf...)
 	}
@@ -196,6 +211,9 @@ func build(ix *catalogIndex, dec decomposition, d Draft) Draft {
 	}
 	for _, p := range items {
 		r := ix.resolveObject(p)
+		if r.problem == "" && listsTables(d.Decomposition.Verb, p) {
+			r = objectResult{problem: "listing which tables exist is not reading them, and a policy can only grant the data; write the policy for the data, or leave this to the catalog"}
+		}
 		if r.problem != "" {
 			if r.problem == coversEverything {
 				d.Error = fmt.Sprintf("refused: the objects %q %s", p, r.problem)
@@ -329,4 +347,18 @@ func matchLabel(m Match) string {
 		return fmt.Sprintf("asset %s", m.Key)
 	}
 	return fmt.Sprintf("%s %q", m.Kind, m.Key)
+}
+
+var reNestedExcept = regexp.MustCompile(`(?i)\b(?:but\s+not|unless|(?:except|other\s+than|apart\s+from|but)\b.*\b(?:except|other\s+than|apart\s+from|excluding))\b`)
+
+// nestedExceptions reports whether a sentence with two or more exclusions
+// words one as an exception to the other.
+func nestedExceptions(conds []string, sentence string) bool {
+	neg := 0
+	for _, c := range conds {
+		if strings.HasPrefix(c, "not ") || strings.HasPrefix(c, "outside ") {
+			neg++
+		}
+	}
+	return neg >= 2 && reNestedExcept.MatchString(sentence)
 }

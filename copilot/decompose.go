@@ -237,7 +237,10 @@ func accessKindAlternation() string {
 	return alternation(k)
 }
 
-const adverbs = `(?:(?:[a-z]+ly|only|also|always|still|freely|directly|fully|now|then|just|ever|both|either|be\s+able\s+to|be\s+allowed\s+to|be\s+permitted\s+to)\s+)*`
+// adverbs the modal pattern may skip: only ones that leave the access as
+// it is. Any other "-ly" word ("remotely", "partially", "rarely") may limit
+// it, so it is not skipped and the sentence is refused instead.
+const adverbs = `(?:(?:freely|directly|fully|explicitly|expressly|electronically|securely|readily|routinely|automatically|additionally|likewise|similarly|equally|really|certainly|definitely|absolutely|strictly|only|also|always|still|now|then|just|ever|both|either|be\s+able\s+to|be\s+allowed\s+to|be\s+permitted\s+to)\s+)*`
 
 var (
 	verbs   = verbAlternation()
@@ -294,7 +297,7 @@ var (
 	rePolite      = regexp.MustCompile(`(?i)^(?:(?:please|kindly|policy\s*:|rule\s*:|new\s+policy\s*:|ensure\s+(?:that\s+)?|make\s+sure\s+(?:that\s+)?|we\s+want\s+(?:to\s+)?|we\s+need\s+to\s+|i\s+want\s+to\s+|i'?d\s+like\s+to\s+|i\s+would\s+like\s+to\s+)\s*)+`)
 	reEveryoneBut = regexp.MustCompile(`(?i)\b(everyone|everybody|anyone|anybody|all\s+employees|all\s+staff|all\s+users|nobody|no\s+one|no-one|none)\s+but\s+`)
 	reMaskedSee   = regexp.MustCompile(`(?i)^(?P<subj>.+?)\s+(?:can|may|should|must|will|shall)\s+(?:only\s+)?(?:see|view|get|read|receive)\s+(?:only\s+)?(?P<verb>` + alternation(maskParticiples) + `)\s+(?P<obj>.+)$`)
-	rePeriod      = regexp.MustCompile(`(?i)\b(?:q[1-4]|quarter|month|week|year|fy\s*\d*|h[12]|season|holidays?|year-end|weekend|today|tomorrow|tonight|days?|hours?|minutes?|nights?|shifts?|sprints?|semesters?|terms?|moment|while)\b`)
+	rePeriod      = regexp.MustCompile(`(?i)\b(?:q[1-4]|quarters?|months?|weeks?|years?|fy\s*\d*|h[12]|season|holidays?|year-end|weekend|today|tomorrow|tonight|days?|hours?|minutes?|nights?|shifts?|sprints?|semesters?|terms?|moment|while|duration|period|lifetime|timeframe|window)\b`)
 
 	reFronted = regexp.MustCompile(`(?i)^(?P<marker>once|after|when|whenever|if|provided(?:\s+that)?|as\s+long\s+as|so\s+long\s+as|while|only\s+if|only\s+after|only\s+when|only\s+once|upon|unless|until|during|with)\s+(?P<cond>[^,]+),\s*(?P<rest>.+)$`)
 	// a trailing condition after the objects.
@@ -352,6 +355,9 @@ func decompose(sentence string) (decomposition, error) {
 	}
 	if reQuestion.MatchString(s) {
 		return d, refuse("this reads as a question or a request for help, not a policy; write a statement such as \"Fraud analysts can read card transactions\"")
+	}
+	if m := hedge(s); m != "" {
+		return d, refuse("%q weakens or limits the access in a way a policy cannot carry (how often, how much, whether at all); leaving it out would grant it in full, so write the policy without it or name the condition", strings.ToLower(m))
 	}
 	s = strings.TrimRight(s, ".!;: ")
 	s = reEveryoneBut.ReplaceAllString(s, "$1 except ")
@@ -444,8 +450,12 @@ func decompose(sentence string) (decomposition, error) {
 	if strings.HasSuffix(s, subj) {
 		if loc := rePurpose.FindStringSubmatchIndex(subj); loc != nil && loc[0] > 0 && !endsWithAny(subj[:loc[0]], "related", "belonging", "access", "up") {
 			d.Purpose = squeeze(submatch(rePurpose, subj, loc, "purpose"))
-			if marker := strings.ToLower(squeeze(submatch(rePurpose, subj, loc, "marker"))); marker == "to" || marker == "in order to" || marker == "so as to" {
+			marker := strings.ToLower(squeeze(submatch(rePurpose, subj, loc, "marker")))
+			if marker == "to" || marker == "in order to" || marker == "so as to" {
 				d.Purpose = "to " + d.Purpose
+			}
+			if marker == "for" && !activityPurpose(d.Purpose) || narrowingPurpose(d.Purpose) {
+				return d, refuse(narrowingFor, marker+" "+squeeze(submatch(rePurpose, subj, loc, "purpose")))
 			}
 			subj = subj[:loc[0]]
 		}
@@ -896,6 +906,9 @@ func splitObjectTail(obj string, mask bool) (string, []string, string, error) {
 				if marker == "for" && rePeriod.MatchString(purpose) {
 					return "", nil, "", refuse("%q sounds like a period of time; say how long the access lasts, e.g. \"for 30 days\", and give the reason separately (\"to close Q3\")", "for "+purpose)
 				}
+				if marker == "for" && !activityPurpose(purpose) || narrowingPurpose(purpose) {
+					return "", nil, "", refuse(narrowingFor, marker+" "+squeeze(submatch(rePurpose, obj, loc, "purpose")))
+				}
 				obj = obj[:loc[0]]
 			}
 		}
@@ -1183,4 +1196,73 @@ func ParseDuration(phrase string) (time.Duration, error) {
 		return 0, refuse("the duration %q is longer than ten years; leave it out for standing access", phrase)
 	}
 	return time.Duration(n) * u, nil
+}
+
+const narrowingFor = "%q may narrow which data is meant (\"for approved loans\", \"for customers in Germany\"), which the policy cannot carry, and dropping it would grant all of the data; name the data by a table or tag, or give the reason as an activity (\"for fraud investigations\", \"to close Q3\")"
+
+// activityWords are reasons written as a noun for an activity ("for
+// payroll", "for the audit"), besides nouns ending like one ("-tion", "-ing").
+var activityWords = set("audit", "review", "research", "care", "support", "close", "payroll", "purpose", "reason",
+	"work", "job", "task", "duty", "report", "compliance", "check", "study", "project", "analytic", "analytics",
+	"use", "need", "triage", "debug", "troubleshoot", "oversight", "treatment", "diagnosis", "quality", "safety",
+	"security", "forensic", "forensics", "underwriting", "recertification", "litigation", "discovery", "response")
+
+// activityPurpose reports whether a "for" purpose reads as the reason for
+// the access ("fraud investigations", "month-end close") rather than a
+// narrowing of the data ("approved loans", "customers in Germany"), which a
+// policy cannot carry: a purpose is kept as a note, so it must not narrow.
+func activityPurpose(purpose string) bool {
+	words := normTokens(purpose)
+	if len(words) == 0 || relational(words) != "" {
+		return true // refused later, with the reason a relationship cannot be carried
+	}
+	if narrowingPurpose(purpose) {
+		return false
+	}
+	head := words[len(words)-1]
+	if activityWords[head] {
+		return true
+	}
+	for _, suf := range []string{"tion", "sion", "ment", "ing", "sis", "ance", "ence", "ity", "ncy"} {
+		if strings.HasSuffix(head, suf) && len(head) > len(suf)+2 {
+			return true
+		}
+	}
+	return false
+}
+
+// narrowingPurpose reports whether a purpose, however introduced, picks out
+// some of the data or people ("to serve customers in Germany", "to review
+// accounts that are overdue"): kept as a note, the draft would grant all.
+func narrowingPurpose(purpose string) bool {
+	words := normTokens(purpose)
+	if relational(words) != "" {
+		return false // refused later, with the reason a relationship cannot be carried
+	}
+	for _, w := range words {
+		switch w {
+		case "in", "from", "who", "whose", "that", "which", "with", "where", "at", "located", "based", "over", "under", "above", "below", "only":
+			return true
+		}
+	}
+	return false
+}
+
+// reHedge finds adverbs that negate, ration or hedge the access ("can
+// hardly read", "may occasionally read", "partially"): the modal pattern
+// skips adverbs, and skipping these would grant the access in full.
+var reHedge = regexp.MustCompile(`(?i)\b(?:hardly|barely|scarcely|rarely|seldom|occasionally|sometimes|infrequently|sporadically|intermittently|periodically|partially|partly|conditionally|provisionally|tentatively|selectively|supposedly|allegedly|possibly|perhaps|maybe|probably|arguably|ostensibly|nominally|theoretically)\b`)
+
+// hedge returns the first hedging adverb of s, or "". "Partially mask" is a
+// kind of masking, not a hedge: a partial mask still masks.
+func hedge(s string) string {
+	for _, loc := range reHedge.FindAllStringIndex(s, -1) {
+		w := strings.ToLower(s[loc[0]:loc[1]])
+		next := strings.ToLower(strings.TrimSpace(s[loc[1]:]))
+		if (w == "partially" || w == "partly") && (strings.HasPrefix(next, "mask") || strings.HasPrefix(next, "redact") || strings.HasPrefix(next, "hid") || strings.HasPrefix(next, "obfuscat") || strings.HasPrefix(next, "anonymi")) {
+			continue
+		}
+		return w
+	}
+	return ""
 }

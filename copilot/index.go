@@ -766,7 +766,7 @@ func (ix *catalogIndex) resolveSpan(words []string, kinds kindMask) (resolved, b
 						}
 					} else {
 						ids := ix.descContains(normTokens(x), kinds)
-						if kinds&(objectKinds|kCondition) == 0 && !ix.someDefining(ids, normTokens(x)) {
+						if kinds&objectKinds == 0 && !ix.someDefining(ids, normTokens(x)) {
 							ids = nil
 						}
 						for _, id := range ids {
@@ -797,7 +797,9 @@ func (ix *catalogIndex) resolveSpan(words []string, kinds kindMask) (resolved, b
 		return resolved{}, false
 	}
 	ids := ix.descContains(words, kinds)
-	if kinds&(objectKinds|kCondition) == 0 && !ix.someDefining(ids, words) {
+	// Conditions too: "on call" is not the customer service representative
+	// whose description says "Answers customer calls".
+	if kinds&objectKinds == 0 && !ix.someDefining(ids, words) {
 		ids = nil
 	}
 	if len(ids) > 0 && len(ids) <= 4 && sameFamily(ix, ids) {

@@ -247,7 +247,66 @@ func (ix *catalogIndex) resolveSubject(phrase string) subjectResult {
 	if len(words) == 0 || allIn(words, peopleWords, stopWords) {
 		return subjectResult{dnf: [][]policy.Term{{}}, matches: []Match{{Kind: "everyone", Score: 1, Why: fmt.Sprintf("%q means every user in the catalog", phrase)}}}
 	}
-	return ix.resolvePeople(words, ix.subjFill, subjectKinds)
+	r := ix.resolvePeople(words, ix.subjFill, subjectKinds)
+	if r.problem == "" {
+		if w := ix.droppedModifier(words, r.matches); w != "" {
+			return subjectResult{problem: fmt.Sprintf("%q narrows the people, and not everyone it matched is %q by name, alias or description; name the certification, training or level as the catalog has it", w+" "+strings.Join(words[slices.Index(words, w)+1:], " "), w)}
+		}
+	}
+	return r
+}
+
+// narrowingModifiers are words in front of a role that narrow it ("staff
+// accountants", "certified nurses") but that the segmenter may drop as
+// filler; dropping them grants every member of the role.
+var narrowingModifiers = set("staff", "associate", "certified", "trained", "licensed", "qualified", "accredited", "authorized", "authorised", "approved", "vetted", "cleared")
+
+// droppedModifier returns a narrowing modifier that opens the phrase (or
+// follows only stop words) when some match does not carry it in its name,
+// aliases or description, or "" when there is none.
+func (ix *catalogIndex) droppedModifier(words []string, matches []Match) string {
+	for i, w := range words {
+		if !narrowingModifiers[w] {
+			continue
+		}
+		if i+1 >= len(words) || peopleWords[words[i+1]] || stopWords[words[i+1]] {
+			continue // "staff", "all staff", "staff in Finance": the people themselves
+		}
+		if i > 0 && !stopWords[words[i-1]] {
+			continue // "PCI certified", "HIPAA trained": the certification is named
+		}
+		// Every match must carry it: "staff engineers" is the Staff
+		// Software Engineer, not every engineer because one of them is.
+		for _, m := range matches {
+			if m.Kind != "everyone" && !ix.carries(m, w) {
+				return w
+			}
+		}
+		return ""
+	}
+	return ""
+}
+
+// carries reports whether the catalog entry of m has word w in its name,
+// aliases or description.
+func (ix *catalogIndex) carries(m Match, w string) bool {
+	var texts []string
+	switch m.Kind {
+	case "attribute":
+		v := ix.cat.Attributes[m.Key].Values[m.Value]
+		texts = append(append(texts, m.Key, m.Value, v.Description), v.Aliases...)
+	case "group":
+		g := ix.cat.Groups[m.Key]
+		texts = append(append(texts, m.Key, g.Description), g.Aliases...)
+	default:
+		return true
+	}
+	for _, t := range texts {
+		if slices.Contains(normTokens(t), w) {
+			return true
+		}
+	}
+	return false
 }
 
 func (ix *catalogIndex) resolvePeople(words []string, filler map[string]bool, kinds kindMask) subjectResult {
@@ -377,6 +436,8 @@ func (ix *catalogIndex) resolveCondition(text string) conditionResult {
 
 var reOr = regexp.MustCompile(`(?i)\bor\b`)
 
+var reBoth = regexp.MustCompile(`(?i)\bboth\b`)
+
 // conditionWords strips the verbs and prepositions in front of a condition
 // ("after completing", "based in") and reads its negation ("not", "outside").
 func conditionWords(text string) (bool, []string) {
@@ -448,6 +509,11 @@ func (ix *catalogIndex) resolveConditionList(parts []string, neg, or bool) (cond
 			}
 		}
 		or = key != "" && ix.singleValued(key)
+		// "in both Engineering and Business": the writer insists on each,
+		// which no one can hold; reading it as either would grant more.
+		if or && reBoth.MatchString(strings.Join(parts, " ")) {
+			return conditionResult{problem: fmt.Sprintf("it asks for both values of %s, which no one has at once; write \"or\" if either is meant", key)}, true
+		}
 	}
 	var dnf [][]policy.Term
 	var matches []Match
@@ -556,6 +622,9 @@ func (ix *catalogIndex) resolveObject(phrase string) objectResult {
 		return objectResult{problem: relationalProblem(w)}
 	}
 	words := phraseWords(phrase)
+	if problem := ix.aboutTheData(phrase, words); problem != "" {
+		return objectResult{problem: problem}
+	}
 	if r, ok := ix.resolveOwnedTable(words, possessives(phrase)); ok {
 		return r
 	}
@@ -858,6 +927,12 @@ func (ix *catalogIndex) resolveOwnedTable(words []string, poss map[string]bool) 
 	if !dropped || len(rest) == 0 || allIn(rest, stopWords, dataWords, objectLinkers) || relational(rest) != "" {
 		return objectResult{}, false
 	}
+	// "customer data about employees": the rest names other people, so the
+	// first word is not just whose data it is; the employees table is not
+	// customer data.
+	if slices.ContainsFunc(rest, func(w string) bool { return peopleWords[w] || dataSubjects[w] }) {
+		return objectResult{}, false
+	}
 	r := ix.resolveObject(strings.Join(rest, " "))
 	if r.problem != "" || len(r.clauses) == 0 {
 		return objectResult{}, false
@@ -936,4 +1011,133 @@ func firstN(s []string, n int) []string {
 		return append(s[:n:n], "...")
 	}
 	return s
+}
+
+// metaWords ask for something about the data (its schema, a count, a
+// summary) rather than the data itself; a read grant on the data would give
+// far more than that, so such a phrase is refused unless the catalog has
+// data of that name ("quarterly summaries").
+var metaWords = set("metadata", "meta", "structure", "definition", "layout", "lineage", "inventory",
+	"statistic", "stat", "summary", "aggregate", "aggregated", "aggregation", "total", "average", "count",
+	"existence", "sample", "preview", "overview")
+
+// metaOf are words that ask about the data when followed by "of" at the
+// start of the phrase ("the list of X", "the number of X", "the schema of X").
+var metaOf = set("list", "listing", "number", "schema", "count", "name", "size")
+
+// tableWords name tables and their parts, as in "table names".
+var tableWords = set("table", "column", "field", "dataset", "schema", "database", "db", "file", "asset", "bucket", "folder")
+
+// aboutTheData explains why phrase asks about data rather than for it, or
+// returns "".
+func (ix *catalogIndex) aboutTheData(phrase string, words []string) string {
+	const why = "it asks about the data (%q), not for the data itself; a policy can only grant the data, so write the policy for the data or leave this to the catalog"
+	if raw := normTokens(truncateRunes(phrase, 300)); len(raw) > 0 {
+		switch raw[0] {
+		case "which", "what", "whether", "where", "how":
+			return fmt.Sprintf(why, raw[0])
+		}
+	}
+	for i, w := range words {
+		if metaWords[w] && len(ix.nameToks[w]) == 0 {
+			return fmt.Sprintf(why, w)
+		}
+		next := ""
+		if i+1 < len(words) {
+			next = words[i+1]
+		}
+		if i == 0 && metaOf[w] && (next == "of" || next == "for") {
+			// "the names of tables" asks about tables; "the names of
+			// authors" may be data the catalog tags. "The number of
+			// accounts" is a count even where "number" names data
+			// ("account number").
+			if w == "name" && i+2 < len(words) && tableWords[words[i+2]] || w != "name" {
+				return fmt.Sprintf(why, w+" "+next)
+			}
+		}
+		if w == "name" && i > 0 && tableWords[words[i-1]] {
+			return fmt.Sprintf(why, words[i-1]+" "+w)
+		}
+		if w == "schema" && len(ix.nameToks[w]) == 0 {
+			if next == "of" || next == "for" {
+				return fmt.Sprintf(why, "schema "+next)
+			}
+			// "the card transactions schema": a table's structure, unless
+			// the words in front name a schema of tables ("the finance schema").
+			before := words[:i]
+			if n := len(before); n > 0 && (before[n-1] == "table" || before[n-1] == "tables") {
+				return fmt.Sprintf(why, "table schema")
+			}
+			if len(before) > 0 && len(ix.schemas[strings.Join(before, " ")]) == 0 {
+				return fmt.Sprintf(why, strings.Join(before, " ")+" schema")
+			}
+		}
+	}
+	return ""
+}
+
+// listsTables reports whether an object written after "list" names tables
+// ("list the tables with card numbers"): listing which tables exist is not
+// reading them, and a read grant would give their contents.
+func listsTables(verb, object string) bool {
+	if verb != "list" && verb != "enumerate" {
+		return false
+	}
+	words := phraseWords(object)
+	return len(words) > 0 && tableWords[words[0]]
+}
+
+// missedNamesakes explains, for a deny or mask whose people are one bare
+// noun ("Engineers cannot read secrets"), which titles ending in that noun
+// the resolution left out ("Site Reliability Engineer"): a deny or mask that
+// covers fewer people than the sentence names lets them through. It returns
+// "" when the noun covers every such title, or the phrase says more.
+func (ix *catalogIndex) missedNamesakes(phrase string, dnf [][]policy.Term) string {
+	words := phraseWords(phrase)
+	if len(words) != 1 || peopleWords[words[0]] {
+		return ""
+	}
+	head := words[0]
+	// A title named exactly so ("Student") is what the noun means here;
+	// longer titles ("Graduate Student") are then other people.
+	if len(ix.filter(ix.exact[head], subjectKinds)) > 0 {
+		return ""
+	}
+	var missed []string
+	for _, k := range sortedKeys(ix.cat.Attributes) {
+		for _, v := range sortedKeys(ix.cat.Attributes[k].Values) {
+			vt := normTokens(v)
+			if len(vt) < 2 || vt[len(vt)-1] != head {
+				continue
+			}
+			for i := range ix.cat.Users {
+				u := &ix.cat.Users[i]
+				if slices.Contains(u.Attributes[k], v) && !dnfHolds(u, dnf) {
+					missed = append(missed, fmt.Sprintf("%s %q", k, v))
+					break
+				}
+			}
+		}
+	}
+	if len(missed) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("a deny or mask for %q would leave out %s, whose titles also end in %q; name every kind of %s it covers", phrase, strings.Join(firstN(missed, 5), ", "), head, head)
+}
+
+// dnfHolds reports whether a user satisfies a subject DNF.
+func dnfHolds(u *policy.User, dnf [][]policy.Term) bool {
+	for _, clause := range dnf {
+		ok := true
+		for _, t := range clause {
+			if termHolds(u, t) == t.Negate {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
 }

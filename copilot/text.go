@@ -113,7 +113,7 @@ func hasHump(s string) bool {
 
 // irregular plurals that suffix rules get wrong.
 var irregularSingular = map[string]string{
-	"people": "person", "men": "man", "women": "woman", "children": "child",
+	"americas": "americas", "people": "person", "men": "man", "women": "woman", "children": "child",
 	"staff": "staff", "data": "data", "criteria": "criterion", "analyses": "analysis",
 	"bases": "base", "indices": "index", "matrices": "matrix", "statuses": "status",
 	"addresses": "address", "businesses": "business", "processes": "process",

@@ -80,8 +80,14 @@ var vocabulary = []vocabEntry{
 
 	// places
 	{phrases: []string{"eu", "european union", "the eu", "europe", "european", "eu country", "eu countries", "eea"}, expand: []string{"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "EU", "European Union"}, keyHint: locationKeys, note: "the EU's member states"},
-	{phrases: []string{"latam", "latin america", "latin american", "south america"}, expand: []string{"MX", "BR", "AR", "CL", "CO", "PE", "UY", "PY", "BO", "EC", "VE", "CR", "PA", "GT", "HN", "SV", "NI", "DO", "CU", "LATAM", "Latin America"}, keyHint: locationKeys, note: "Latin American countries"},
-	{phrases: []string{"apac", "asia pacific", "asia-pacific", "asia"}, expand: []string{"JP", "CN", "KR", "IN", "SG", "AU", "NZ", "HK", "TW", "ID", "MY", "TH", "VN", "PH", "APAC", "Asia Pacific"}, keyHint: locationKeys, note: "Asia-Pacific countries"},
+	// "the Americas" is both continents, not America (the US).
+	{phrases: []string{"americas", "the americas"}, expand: []string{"US", "CA", "MX", "BR", "AR", "CL", "CO", "PE", "UY", "PY", "BO", "EC", "VE", "CR", "PA", "GT", "HN", "SV", "NI", "DO", "CU", "AMER", "Americas", "North America", "Latin America", "LATAM"}, keyHint: locationKeys, note: "countries of the Americas"},
+	{phrases: []string{"latam", "latin america", "latin american"}, expand: []string{"MX", "BR", "AR", "CL", "CO", "PE", "UY", "PY", "BO", "EC", "VE", "CR", "PA", "GT", "HN", "SV", "NI", "DO", "CU", "LATAM", "Latin America"}, keyHint: locationKeys, note: "Latin American countries"},
+	// South America leaves out Mexico and Central America, which Latin America has.
+	{phrases: []string{"south america", "south american"}, expand: []string{"BR", "AR", "CL", "CO", "PE", "UY", "PY", "BO", "EC", "VE", "GY", "SR", "South America"}, keyHint: locationKeys, note: "South American countries"},
+	{phrases: []string{"apac", "asia pacific", "asia-pacific"}, expand: []string{"JP", "CN", "KR", "IN", "SG", "AU", "NZ", "HK", "TW", "ID", "MY", "TH", "VN", "PH", "APAC", "Asia Pacific"}, keyHint: locationKeys, note: "Asia-Pacific countries"},
+	// Asia leaves out Australia and New Zealand, which Asia-Pacific has.
+	{phrases: []string{"asia", "asian"}, expand: []string{"JP", "CN", "KR", "IN", "SG", "HK", "TW", "ID", "MY", "TH", "VN", "PH", "Asia"}, keyHint: locationKeys, note: "Asian countries"},
 	{phrases: []string{"north america", "north american", "amer"}, expand: []string{"US", "CA", "MX", "North America"}, keyHint: locationKeys, note: "North American countries"},
 	{phrases: []string{"emea"}, expand: []string{"EMEA", "GB", "UK", "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "CH", "NO", "AE", "SA", "ZA", "IL", "EG", "NG", "KE"}, keyHint: locationKeys, note: "Europe, the Middle East and Africa"},
 }
