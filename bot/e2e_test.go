@@ -176,14 +176,7 @@ func TestDenyAsksForAReason(t *testing.T) {
 	h := newHarness(t)
 	h.command(jamal, "/access", "claims.adjuster_notes for 3 days because of the audit")
 	ts, reqID := h.approvalCard("pg.claims.adjuster_notes")
-	h.click(priya, approvalsChannel, ts, actDeny, reqID)
-	h.waitCall("views.open", contains(cbDeny))
-	view, ok := h.fake.LastView()
-	require.True(t, ok)
-	sub, err := h.fake.ViewSubmission(priya, view.ID, map[string]map[string]any{
-		"reason": {"reason": map[string]any{"type": "plain_text_input", "value": "Use the anonymised extract"}}})
-	require.NoError(t, err)
-	h.send("interactive", sub)
+	h.denyWithReason(priya, ts, reqID, "Use the anonymised extract")
 	up := h.waitCall("chat.update", func(c slackfake.Call) bool { return c.Str("ts") == ts })
 	assert.Contains(t, up.JSON(), "Denied")
 	dm := h.waitCall("chat.postMessage", func(c slackfake.Call) bool { return c.Str("channel") == slackfake.DMChannel(jamal) })
@@ -601,6 +594,20 @@ func TestRecertificationAndRecommendationCards(t *testing.T) {
 
 // dmCard waits for a DM to user whose JSON contains substr and returns it
 // with its ts.
+// denyWithReason clicks Deny on the approval card at ts and submits the
+// reason form that opens.
+func (h *harness) denyWithReason(approver, ts, reqID, reason string) {
+	h.t.Helper()
+	h.click(approver, approvalsChannel, ts, actDeny, reqID)
+	h.waitCall("views.open", contains(cbDeny))
+	view, ok := h.fake.LastView()
+	require.True(h.t, ok)
+	sub, err := h.fake.ViewSubmission(approver, view.ID, map[string]map[string]any{
+		"reason": {"reason": map[string]any{"type": "plain_text_input", "value": reason}}})
+	require.NoError(h.t, err)
+	h.send("interactive", sub)
+}
+
 func (h *harness) dmCard(user, substr string) (slackfake.Call, string) {
 	h.t.Helper()
 	ch := slackfake.DMChannel(user)
@@ -812,14 +819,7 @@ func testRecommendationCard(t *testing.T) {
 	slices.Sort(support)
 	h.command(zoe, "/access", "claims.adjuster_notes for 1 day because curious about a caller")
 	ts, denyID := h.approvalCard("curious about a caller")
-	h.click(priya, approvalsChannel, ts, actDeny, denyID)
-	h.waitCall("views.open", contains(cbDeny))
-	view, ok := h.fake.LastView()
-	require.True(t, ok)
-	sub, err := h.fake.ViewSubmission(priya, view.ID, map[string]map[string]any{
-		"reason": {"reason": map[string]any{"type": "plain_text_input", "value": "Not needed for customer service"}}})
-	require.NoError(t, err)
-	h.send("interactive", sub)
+	h.denyWithReason(priya, ts, denyID, "Not needed for customer service")
 	h.waitCall("chat.update", func(c slackfake.Call) bool { return c.Str("ts") == ts && strings.Contains(c.JSON(), "Denied") })
 
 	// The hourly part of the tick mines the history and posts the proposal

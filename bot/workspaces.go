@@ -24,7 +24,6 @@ type workspacesResponder struct {
 	token  string // SLACK_BOT_TOKEN, may be empty
 	apiURL string
 	client *http.Client
-	now    func() time.Time
 
 	mu       sync.Mutex
 	byToken  map[string]*webResponder
@@ -37,7 +36,7 @@ type workspacesResponder struct {
 const workspaceListTTL = time.Minute
 
 func newWorkspacesResponder(store approvals.Store, token, apiURL string, client *http.Client) *workspacesResponder {
-	return &workspacesResponder{store: store, token: token, apiURL: apiURL, client: client, now: time.Now,
+	return &workspacesResponder{store: store, token: token, apiURL: apiURL, client: client,
 		byToken: map[string]*webResponder{}, reached: map[string]string{}}
 }
 
@@ -49,7 +48,7 @@ var errNoWorkspace = errors.New("no Slack bot token: set SLACK_BOT_TOKEN or inst
 func (w *workspacesResponder) candidates(ctx context.Context) ([]string, map[string]*webResponder) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.tokens == nil || w.now().Sub(w.listedAt) >= workspaceListTTL {
+	if w.tokens == nil || time.Since(w.listedAt) >= workspaceListTTL {
 		tokens := []string{}
 		if w.token != "" {
 			tokens = append(tokens, w.token)
@@ -61,7 +60,7 @@ func (w *workspacesResponder) candidates(ctx context.Context) ([]string, map[str
 					tokens = append(tokens, ws.BotToken)
 				}
 			}
-			w.listedAt = w.now()
+			w.listedAt = time.Now()
 		}
 		w.tokens = tokens
 	}

@@ -31,7 +31,6 @@ type decider[W featureWord] struct {
 	assetRecs   []byte
 	assetStride int // bytes per asset record, a multiple of 64
 	assetIDCap  int
-	inlineCap   int // candidates that fit in a record
 	assetSlot   []uint32
 	spill       []W
 
@@ -265,7 +264,7 @@ func (d *decider[W]) buildAssets(ix *Index, runs *candidateRuns) {
 	}
 	candOff := assetHeader + d.assetIDCap
 	d.assetStride = max(recordAlignment, (candOff+w*median+recordAlignment-1)/recordAlignment*recordAlignment)
-	d.inlineCap = (d.assetStride - candOff) / w
+	room := (d.assetStride - candOff) / w // candidates that fit in a record
 	var slots []uint32
 	d.assets, slots = newPerfectHash(ids)
 	d.assetSlot = slots
@@ -289,7 +288,7 @@ func (d *decider[W]) buildAssets(ix *Index, runs *candidateRuns) {
 			binary.LittleEndian.PutUint32(rec[assetHead+4*g:], end)
 		}
 		cands := runs.cands[runs.offs[a]:runs.offs[a+1]]
-		k := min(len(cands), d.inlineCap)
+		k := min(len(cands), room)
 		binary.LittleEndian.PutUint32(rec[assetInline:], uint32(k))
 		binary.LittleEndian.PutUint32(rec[assetSpill:], uint32(len(d.spill)))
 		in := unsafe.Slice((*W)(unsafe.Pointer(&rec[candOff])), k)
